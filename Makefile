@@ -1,0 +1,52 @@
+# Thin wrapper over CMake. `make demo` and `make test` install missing system packages first.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE      ?= cmake
+PREFIX     ?= /usr/local
+DATA       ?=
+CMAKE_ARGS ?=
+
+.PHONY: all build deps deps-test demo test test-fast test-asan bench install clean
+
+all: build
+
+deps:
+	@sh cmake/install-deps.sh build
+
+deps-test:
+	@sh cmake/install-deps.sh test
+
+$(BUILD)/CMakeCache.txt:
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+# The main job (DESIGN.md section 14). DATA=FILE runs it on a local candle file.
+demo: deps
+	@$(MAKE) --no-print-directory build
+	$(BUILD)/bin/cryptota demo $(if $(DATA),--data "$(DATA)")
+
+# Every test: a -Werror build and every suite through CTest, then the same suites under ASan+UBSan.
+test: deps-test
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCT_WERROR=ON $(CMAKE_ARGS)
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan:
+	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_WERROR=ON -DCT_SANITIZE=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -LE nosan
+
+bench: build
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench
+	cd $(BUILD) && $(CMAKE) --build . --target run-bench
+
+install: build
+	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,46 @@
+/* Shared pieces of the cryptota command: subcommand table, option parsing, output helpers. */
+#ifndef CT_CLI_H
+#define CT_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cryptota/cryptota.h"
+
+/* A subcommand: returns the process exit code. argv[0] is the subcommand name. */
+typedef int (*cli_cmd_fn)(int argc, char **argv);
+
+/* Each cmd_<name>.c defines one of these. */
+int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Print "cryptota <cmd>: <msg>" on stderr and return exit code 1 (or 2 for usage). */
+int cli_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int cli_usage(const char *cmd, const char *usage);
+/* Report a failed library call: status name plus the library's message. */
+int cli_fail(const char *cmd, ct_status s, const char *what);
+
+/* Option lookup over argv: "--name value" or "--name=value". Returns NULL if absent. */
+const char *cli_opt(int argc, char **argv, const char *name);
+/* 1 if the flag "--name" is present. */
+int cli_flag(int argc, char **argv, const char *name);
+/* Positional arguments (not options and not option values); known_valued lists the options that
+ * take a value, NULL-terminated. Returns the count and fills pos (up to cap). */
+int cli_positionals(int argc, char **argv, const char *const *known_valued, char **pos, int cap);
+
+/* Parse a time given as epoch ms or ISO-8601 (UTC). Returns 0 on success. */
+int cli_parse_time(const char *s, int64_t *ms);
+/* Format epoch ms as "YYYY-MM-DDTHH:MM:SSZ" into buf. */
+const char *cli_fmt_time(int64_t ms, char *buf, size_t cap);
+
+/* 1 when stderr is a terminal (progress bars go there). */
+int cli_stderr_tty(void);
+/* Draw a progress bar on stderr: done/total with a label; final=1 ends the line. */
+void cli_progress(const char *label, int64_t done, int64_t total, int final);
+
+#endif

@@ -1,0 +1,190 @@
+/* cryptota: the command-line host of libcryptota (DESIGN.md section 13). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *summary;
+} cli_command;
+
+/* Subcommands, in the order `cryptota --help` lists them. */
+static const cli_command k_commands[] = {
+    {"info", cmd_info, "rows, first/last time, interval, gaps of a candle file"},
+    {"convert", cmd_convert, "convert between .csv, .csv.zst and .ctz; --interval resamples"},
+    {"demo", cmd_demo, "the main job: fetch or load candles, backtest rsi, write a report"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: cryptota <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(k_commands) / sizeof(k_commands[0]); i++)
+        fprintf(out, "  %-12s %s\n", k_commands[i].name, k_commands[i].summary);
+    fprintf(out, "\nRun 'cryptota <command> --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_help(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("cryptota %s (ABI %d)\n", ct_version_string(), (int)ct_abi_version());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(k_commands) / sizeof(k_commands[0]); i++)
+        if (strcmp(argv[1], k_commands[i].name) == 0)
+            return k_commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "cryptota: unknown command '%s'\n", argv[1]);
+    print_help(stderr);
+    return 2;
+}
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "cryptota %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_usage(const char *cmd, const char *usage)
+{
+    fprintf(stderr, "usage: cryptota %s %s\n", cmd, usage);
+    return 2;
+}
+
+int cli_fail(const char *cmd, ct_status s, const char *what)
+{
+    const char *msg = ct_last_error();
+    fprintf(stderr, "cryptota %s: %s%s%s (%s)\n", cmd, what ? what : "", what ? ": " : "",
+            (msg && *msg) ? msg : ct_status_str(s), ct_status_name(s));
+    return 1;
+}
+
+static int opt_match(const char *arg, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (arg[0] != '-' || arg[1] != '-' || strncmp(arg + 2, name, n) != 0)
+        return 0;
+    if (arg[2 + n] == '\0') {
+        *value = NULL;
+        return 1;
+    }
+    if (arg[2 + n] == '=') {
+        *value = arg + 3 + n;
+        return 1;
+    }
+    return 0;
+}
+
+const char *cli_opt(int argc, char **argv, const char *name)
+{
+    const char *v;
+    for (int i = 1; i < argc; i++)
+        if (opt_match(argv[i], name, &v))
+            return v ? v : (i + 1 < argc ? argv[i + 1] : NULL);
+    return NULL;
+}
+
+int cli_flag(int argc, char **argv, const char *name)
+{
+    const char *v;
+    for (int i = 1; i < argc; i++)
+        if (opt_match(argv[i], name, &v))
+            return 1;
+    return 0;
+}
+
+int cli_positionals(int argc, char **argv, const char *const *known_valued, char **pos, int cap)
+{
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            if (strchr(a, '='))
+                continue;
+            for (const char *const *k = known_valued; k && *k; k++)
+                if (strcmp(a + 2, *k) == 0) {
+                    i++;
+                    break;
+                }
+            continue;
+        }
+        if (n < cap)
+            pos[n] = argv[i];
+        n++;
+    }
+    return n;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int cli_parse_time(const char *s, int64_t *ms)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    int all_digits = 1;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            all_digits = 0;
+    if (all_digits) {
+        *ms = strtoll(s, &end, 10);
+        return 0;
+    }
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+    double sec = 0;
+    int n = sscanf(s, "%d-%d-%d%*[T ]%d:%d:%lf", &y, &mo, &d, &h, &mi, &sec);
+    if (n < 3 || (n > 3 && n < 5) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61)
+        return -1;
+    *ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60) * 1000 +
+          (int64_t)(sec * 1000.0 + 0.5);
+    return 0;
+}
+
+const char *cli_fmt_time(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+int cli_stderr_tty(void) { return isatty(2); }
+
+void cli_progress(const char *label, int64_t done, int64_t total, int final)
+{
+    if (!cli_stderr_tty())
+        return;
+    double f = total > 0 ? (double)done / (double)total : 0.0;
+    if (f > 1)
+        f = 1;
+    int w = 30, filled = (int)(f * w);
+    fprintf(stderr, "\r%-12s [", label);
+    for (int i = 0; i < w; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %5.1f%% %lld/%lld", f * 100.0, (long long)done, (long long)total);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}

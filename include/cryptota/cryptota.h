@@ -1,0 +1,15 @@
+/**
+ * @file cryptota.h
+ * Umbrella header for the stable libcryptota API.
+ */
+#ifndef CRYPTOTA_H
+#define CRYPTOTA_H
+
+#include "export.h"
+#include "version.h"
+#include "status.h"
+#include "alloc.h"
+#include "log.h"
+#include "feed.h"
+
+#endif /* CRYPTOTA_H */

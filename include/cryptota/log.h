@@ -1,0 +1,47 @@
+/**
+ * @file log.h
+ * Logging: one JSON object per line, routed to a host callback.
+ *
+ * The default sink writes JSON lines on stderr at warning level and above; the environment
+ * variable CRYPTOTA_LOG (trace, debug, info, warn, error, off) sets the level at first use.
+ * A line looks like {"ts_ms":1716163200000,"level":"warn","module":"feed","msg":"..."}.
+ */
+#ifndef CRYPTOTA_LOG_H
+#define CRYPTOTA_LOG_H
+
+#include <stdint.h>
+#include "export.h"
+#include "status.h"
+
+CT_EXTERN_C_BEGIN
+
+enum {
+    CT_LOG_TRACE = 0,
+    CT_LOG_DEBUG = 1,
+    CT_LOG_INFO = 2,
+    CT_LOG_WARN = 3,
+    CT_LOG_ERROR = 4,
+    CT_LOG_OFF = 5
+};
+
+/**
+ * Log sink. `json_line` is one JSON object without a trailing newline, valid during the call.
+ * It may be called from any thread that runs library code (optimizer workers included).
+ */
+typedef void (*ct_log_fn)(void *user, int32_t level, const char *json_line);
+
+/** Route log lines to `fn` (NULL restores the stderr sink). @threadsafety set before starting threads. @since 0.1 */
+CT_API void ct_set_log_callback(ct_log_fn fn, void *user);
+
+/** Set the minimum level that is emitted. @return CT_OK or CT_E_RANGE. @since 0.1 */
+CT_API ct_status ct_set_log_level(int32_t level);
+
+/** Current minimum level. @since 0.1 */
+CT_API int32_t ct_log_level(void);
+
+/** Name of a level ("trace" ... "off"), static; "unknown" for other values. @since 0.1 */
+CT_API const char *ct_log_level_name(int32_t level);
+
+CT_EXTERN_C_END
+
+#endif /* CRYPTOTA_LOG_H */
