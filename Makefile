@@ -50,3 +50,14 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# The REST service (examples/python/service, docs/service.md) with the embedded defaults:
+# SQLite and the .ctz cache under ~/.cache/cryptota, in-process workers. PORT= overrides 8001.
+PORT ?= 8001
+.PHONY: serve
+serve: build
+	@/usr/bin/python3 -c "import fastapi, uvicorn, sqlalchemy" 2>/dev/null || { \
+	  echo "make serve needs Debian's python3-fastapi python3-uvicorn python3-sqlalchemy (sh cmake/install-deps.sh test)" >&2; exit 1; }
+	CRYPTOTA_LIB="$(abspath $(BUILD))/lib/libcryptota.so" CRYPTOTA_CLI="$(abspath $(BUILD))/bin/cryptota" \
+	  PYTHONPATH="$(CURDIR)/bindings/python:$(CURDIR)/examples/python/service$${PYTHONPATH:+:$$PYTHONPATH}" \
+	  PORT=$(PORT) /usr/bin/python3 -m cryptota_service

@@ -14,6 +14,24 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_indicators(int argc, char **argv);
+int cmd_ta(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_strategies(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_walkforward(int argc, char **argv);
+/* Helpers of the optimizer commands (cmd_optimize.c): read a file; JSON text or a file path;
+ * write text to a path or "-" (stdout); the progress callback; the summary table; the shared
+ * set-up of optimize and walkforward (returns an exit code, 0 on success). */
+char *cli_read_text(const char *path);
+char *cli_json_arg(const char *v);
+int cli_write_text(const char *cmd, const char *path, const char *text);
+int32_t cli_opt_progress(void *user, int64_t done, int64_t total, double best, double eta);
+void cli_opt_print_table(FILE *out, const ct_optimizer *o, int64_t top);
+int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_feed **feed, ct_optimizer **out);
 
 /* Print "cryptota <cmd>: <msg>" on stderr and return exit code 1 (or 2 for usage). */
 int cli_error(const char *cmd, const char *fmt, ...)

@@ -18,6 +18,15 @@ typedef struct {
 static const cli_command k_commands[] = {
     {"info", cmd_info, "rows, first/last time, interval, gaps of a candle file"},
     {"convert", cmd_convert, "convert between .csv, .csv.zst and .ctz; --interval resamples"},
+    {"metrics", cmd_metrics, "metrics of an equity curve (time_ms,equity) against a benchmark"},
+    {"fetch", cmd_fetch, "download Binance candles (spot or USD-M futures) through a local cache"},
+    {"indicators", cmd_indicators, "the indicator table (names, inputs, options, outputs)"},
+    {"ta", cmd_ta, "run indicators over a candle file into a CSV"},
+    {"optimize", cmd_optimize, "grid or random parameter search on threads, shards, DSR and PBO"},
+    {"merge", cmd_merge, "merge optimize --shard outputs into the single-run table"},
+    {"walkforward", cmd_walkforward, "walk-forward analysis: optimize on train windows, run on test windows"},
+    {"strategies", cmd_strategies, "built-in and plugin strategy classes with their parameter schemas"},
+    {"backtest", cmd_backtest, "backtest one strategy over a candle file; JSON, CSV and HTML outputs"},
     {"demo", cmd_demo, "the main job: fetch or load candles, backtest rsi, write a report"},
 };
 

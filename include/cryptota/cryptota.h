@@ -11,5 +11,12 @@
 #include "alloc.h"
 #include "log.h"
 #include "feed.h"
+#include "fetch.h"
+#include "result.h"
+#include "indicators.h"
+#include "strategy.h"
+#include "engine.h"
+#include "metrics.h"
+#include "optimizer.h"
 
 #endif /* CRYPTOTA_H */

@@ -49,6 +49,12 @@ enum {
     CT_RESAMPLE_PARTIAL = 1u << 0  /**< also emit incomplete buckets (first/last or holding a gap) */
 };
 
+/** Per-row flag bits of ct_feed_filled. */
+enum {
+    CT_ROW_FILLED = 1u << 0,  /**< the bar was inserted by CT_GAPS_FILL (or, after resampling, holds such a bar) */
+    CT_ROW_PARTIAL = 1u << 1  /**< a resampled bar from an incomplete bucket (CT_RESAMPLE_PARTIAL) */
+};
+
 /* ---- intervals ---- */
 
 /**
@@ -115,7 +121,8 @@ CT_API const double *ct_feed_close(const ct_feed *f);
 CT_API const double *ct_feed_volume(const ct_feed *f);
 /** Column by CT_FIELD_*; NULL for an unknown field. */
 CT_API const double *ct_feed_column(const ct_feed *f, int32_t field);
-/** Per-row flags: 1 where a bar was inserted by CT_GAPS_FILL, else 0. NULL if no row was filled. */
+/** Per-row flags (CT_ROW_FILLED, CT_ROW_PARTIAL bits; 0 for an ordinary bar), owned by the
+ *  feed. NULL when no row carries a flag. */
 CT_API const uint8_t *ct_feed_filled(const ct_feed *f);
 /** Index of the first row with time >= t (ct_feed_len if none). */
 CT_API int64_t ct_feed_lower_bound(const ct_feed *f, int64_t time_ms);
@@ -144,41 +151,77 @@ CT_API ct_status ct_feed_apply_gaps(const ct_feed *f, int32_t policy, ct_feed **
 
 /**
  * Resample to `interval_ms`, a multiple of the feed's interval, with buckets aligned to the UTC
- * epoch (open=first, high=max, low=min, close=last, volume=sum). Only complete buckets unless
- * CT_RESAMPLE_PARTIAL. @return CT_OK, CT_E_INVALID_ARG (not a multiple), CT_E_NOMEM. @since 0.1
+ * epoch (open=first, high=max, low=min, close=last, volume=sum). A bucket is complete when it
+ * holds all interval_ms / ct_feed_interval_ms(f) bars; incomplete ones (partial first/last
+ * bucket, or a gap inside) are skipped, or with CT_RESAMPLE_PARTIAL emitted and flagged
+ * CT_ROW_PARTIAL in ct_feed_filled. A bucket holding a CT_GAPS_FILL bar is flagged CT_ROW_FILLED.
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown flags, feed without interval, not a positive
+ * multiple), CT_E_NOMEM. @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags, ct_feed **out);
 
-/** Rows with start_ms <= time < end_ms (copied). @since 0.1 */
+/**
+ * Rows with start_ms <= time < end_ms, copied (with their flags) into a new feed.
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, end_ms < start_ms), CT_E_NOMEM.
+ * @threadsafety reads f only. @since 0.1
+ */
 CT_API ct_status ct_feed_slice(const ct_feed *f, int64_t start_ms, int64_t end_ms, ct_feed **out);
 
 /* ---- files ---- */
 
 /**
- * Load a candle file, picking the reader by extension: .csv, .csv.zst, .ctz.
- * For CSV the symbol and interval come from the file name when it follows
- * `<exchange>_<SYMBOL>_<interval>_...` or `<SYMBOL>_<interval>...`, else from the data.
- * @param[in] gap_policy CT_GAPS_*.
- * @return CT_OK, CT_E_IO, CT_E_FORMAT (names file line and rule), CT_E_DATA, CT_E_CORRUPT, CT_E_NOMEM.
- * @since 0.1
+ * Load a candle file, picking the reader by extension (case-insensitive): .csv, .csv.zst
+ * (streaming decompression), .ctz. For CSV the symbol and interval come from the file name
+ * when it follows `<exchange>_<SYMBOL>_<interval>_...` or `<SYMBOL>_<interval>...`, else the
+ * symbol is "" and the interval is the smallest time step; rows closer together than the
+ * name's interval override it. CSV layouts and rules: docs/feeds.md; .ctz: docs/ctz-format.md.
+ * @param[in]  path        file to read.
+ * @param[in]  gap_policy  CT_GAPS_KEEP, CT_GAPS_FILL or CT_GAPS_ERROR, applied after loading.
+ * @param[out] out         new feed (ct_feed_destroy); NULL on failure.
+ * @return CT_OK; CT_E_INVALID_ARG (NULL, unknown extension or policy); CT_E_IO (cannot open or
+ * read); CT_E_FORMAT (CSV layout, naming the line and rule; not a .ctz file); CT_E_DATA (a
+ * validation rule, naming the line; a gap under CT_GAPS_ERROR); CT_E_CORRUPT (truncated or
+ * damaged .ctz or zstd stream); CT_E_UNSUPPORTED (.ctz from a newer format version); CT_E_NOMEM.
+ * Messages start with the path.
+ * @threadsafety any thread; the new feed belongs to the caller. @since 0.1
  */
 CT_API ct_status ct_feed_load(const char *path, int32_t gap_policy, ct_feed **out);
 
 /**
  * Parse CSV text from memory. Layouts: `open_time,open,high,low,close,volume` with or without
- * a header, and Binance's 12-column dump (no header). Times in ms, µs (by magnitude) or ISO-8601.
- * @param[in] symbol, interval_ms  metadata (NULL / 0: none / inferred).
+ * a header, and Binance's 12-column dump (no header). Times in ms, µs (values > 1e14) or
+ * ISO-8601. CRLF and blank lines are accepted. Numbers are bit-identical to strtod's.
+ * @param[in]  text, len     the text (need not be NUL-terminated); borrowed for the call.
+ * @param[in]  symbol        symbol to record (copied; NULL for none).
+ * @param[in]  interval_ms   bar interval, or 0 to infer it (smallest time step).
+ * @param[in]  gap_policy    CT_GAPS_*.
+ * @param[out] out           new feed; NULL on failure.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_FORMAT, CT_E_DATA, CT_E_NOMEM (as ct_feed_load).
+ * @threadsafety any thread. @since 0.1
  */
 CT_API ct_status ct_feed_parse_csv(const char *text, size_t len, const char *symbol,
                                    int64_t interval_ms, int32_t gap_policy, ct_feed **out);
 
-/** Parse a .ctz image from memory. @return as ct_feed_load. */
+/**
+ * Parse a .ctz image from memory (docs/ctz-format.md). Checksums are verified and every row is
+ * validated; the gap policy is not applied (use ct_feed_apply_gaps).
+ * @param[in]  data, len  the image; borrowed for the call.
+ * @param[out] out        new feed; NULL on failure.
+ * @return CT_OK; CT_E_INVALID_ARG; CT_E_FORMAT ("not a .ctz file"); CT_E_UNSUPPORTED (newer
+ * format version or unknown flags); CT_E_CORRUPT (truncated, checksum mismatch, malformed block,
+ * a row that breaks a validation rule); CT_E_NOMEM.
+ * @threadsafety any thread. @since 0.1
+ */
 CT_API ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out);
 
 /**
- * Write a feed, format by extension (.csv, .csv.zst, .ctz). CSV numbers round-trip exactly.
- * The file is written to a temporary name and renamed into place.
- * @return CT_OK, CT_E_IO, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1
+ * Write a feed, format by extension (.csv, .csv.zst, .ctz). CSV has the header
+ * `open_time,open,high,low,close,volume` and the shortest decimals that read back bit-identical;
+ * .csv.zst is compressed at zstd level 19; .ctz round-trips bit for bit (flags included).
+ * The file is written to a temporary name in the same directory and renamed into place, so an
+ * existing file is replaced atomically and a failure leaves it untouched.
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown extension, symbol over 255 bytes for .ctz),
+ * CT_E_IO, CT_E_NOMEM. @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_save(const ct_feed *f, const char *path);
 

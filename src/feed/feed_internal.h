@@ -2,6 +2,8 @@
 #ifndef CT_FEED_INTERNAL_H
 #define CT_FEED_INTERNAL_H
 
+#include <stdio.h>
+
 #include "cryptota/feed.h"
 #include "internal/ct_internal.h"
 
@@ -25,6 +27,11 @@ struct ct_feed {
 ct_status ct__feed_check_row(ct__err *err, const char *what, int64_t rowno, int64_t prev_time, int64_t t,
                              double o, double h, double l, double c, double v);
 
+/* ct__feed_check_row over n rows (numbered first_rowno...), with a fast branch-free scan. */
+ct_status ct__feed_check_rows(ct__err *err, const char *what, int64_t first_rowno, int64_t prev_time,
+                              const int64_t *t, const double *o, const double *h, const double *l, const double *c,
+                              const double *v, int64_t n);
+
 /* Grow the columns to hold at least `need` rows. */
 ct_status ct__feed_reserve(ct_feed *f, int64_t need);
 
@@ -45,5 +52,25 @@ int64_t ct__feed_infer_interval(const int64_t *time, int64_t n);
 
 /* Apply a gap policy in place (FILL inserts flagged rows; ERROR fails naming the gap). */
 ct_status ct__feed_apply_gap_policy(ct_feed *f, int32_t policy);
+
+/* Interval in ms of a Binance interval name, 0 if unknown (no error is recorded). */
+int64_t ct__interval_lookup(const char *name, size_t len);
+
+/* XXH64 (seed 0) of a byte range: the .ctz checksum. */
+uint64_t ct__xxh64(const void *data, size_t len);
+
+/* Encode a feed as a .ctz image (ct__malloc'd, freed with ct__free). */
+ct_status ct__ctz_encode(const ct_feed *f, uint8_t **out, size_t *out_len);
+
+/* Write a feed as CSV text (header `open_time,open,high,low,close,volume`); `zst` compresses
+ * with streaming zstd. Numbers are the shortest decimals that read back bit-identical. */
+ct_status ct__csv_write(const ct_feed *f, FILE *fp, int zst);
+
+/* Load a .csv (zst = 0) or .csv.zst (zst = 1) file by streaming through a bounded buffer. */
+ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64_t interval_ms, int32_t gap_policy,
+                            ct_feed **out);
+
+/* Parse exactly [s, s+len) as a decimal number the way the CSV reader does; 1 on success. */
+int ct__csv_parse_double(const char *s, size_t len, double *out);
 
 #endif

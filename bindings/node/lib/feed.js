@@ -1,0 +1,165 @@
+'use strict';
+// Feed: one symbol's OHLCV candles as columns (DESIGN.md section 3).
+const { F, check, view } = require('./lib');
+const u = require('./util');
+
+const GAPS = { keep: 0, fill: 1, error: 2 };
+const FIELDS = ['open', 'high', 'low', 'close', 'volume'];
+const registry = new FinalizationRegistry((h) => F.ct_feed_destroy(h));
+const TOKEN = Symbol('Feed');
+
+function gapPolicy(g) {
+  if (g === undefined) return 0;
+  if (!(g in GAPS)) throw new TypeError(`gaps must be "keep", "fill" or "error", not ${JSON.stringify(g)}`);
+  return GAPS[g];
+}
+
+class Feed {
+  /** Internal: use Feed.load / fromCsv / fromCtz / fromArrays. */
+  constructor(token, handle, keep) {
+    if (token !== TOKEN) throw new TypeError('use Feed.load(), Feed.fromCsv(), Feed.fromCtz() or Feed.fromArrays()');
+    this._h = handle;
+    this._keep = keep || null;
+    registry.register(this, handle, this);
+  }
+
+  static _wrap(st, out, keep) {
+    check(st);
+    return new Feed(TOKEN, out[0], keep);
+  }
+
+  /** Load .csv, .csv.zst or .ctz (by extension). options.gaps: "keep" | "fill" | "error". */
+  static load(path, options = {}) {
+    u.expectString(path, 'path');
+    const out = [null];
+    return Feed._wrap(F.ct_feed_load(path, gapPolicy(u.expectObject(options, 'options').gaps), out), out);
+  }
+
+  /** A feed from a CSV path, or from CSV text (a Buffer, or a string containing a newline). */
+  static fromCsv(source, options = {}) {
+    const o = u.expectObject(options, 'options');
+    if (source instanceof Uint8Array || (typeof source === 'string' && source.includes('\n'))) {
+      const buf = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source.buffer, source.byteOffset, source.length);
+      const out = [null];
+      return Feed._wrap(F.ct_feed_parse_csv(buf.toString('latin1'), buf.length, o.symbol || '',
+        o.interval ? u.intervalMs(o.interval) : 0, gapPolicy(o.gaps), out), out);
+    }
+    const f = Feed.load(source, o);
+    if (o.symbol) f.symbol = o.symbol;
+    return f;
+  }
+
+  /** A feed from a .ctz path or a .ctz image in a Buffer. */
+  static fromCtz(source) {
+    if (source instanceof Uint8Array) {
+      const out = [null];
+      return Feed._wrap(F.ct_feed_parse_ctz(source, source.length, out), out);
+    }
+    return Feed.load(source);
+  }
+
+  /**
+   * A feed from columns: { time, open, high, low, close, volume } (time: epoch ms as numbers,
+   * BigInts or Dates, or a BigInt64Array), options { symbol, interval, copy = true }. With
+   * copy false and a BigInt64Array + Float64Arrays the feed borrows them (zero-copy).
+   */
+  static fromArrays(cols, options = {}) {
+    u.expectObject(cols, 'columns');
+    const o = u.expectObject(options, 'options');
+    const time = u.i64(cols.time, 'time');
+    const arrs = FIELDS.map((k) => u.f64(cols[k], k));
+    FIELDS.forEach((k, i) => {
+      if (arrs[i].length !== time.length) throw new RangeError(`${k} has ${arrs[i].length} rows but time has ${time.length}`);
+    });
+    const copy = o.copy !== false;
+    const out = [null];
+    const st = F.ct_feed_from_arrays(o.symbol === undefined ? '' : u.expectString(o.symbol, 'symbol'),
+      o.interval ? u.intervalMs(o.interval) : 0, time, ...arrs, time.length, copy ? 0 : 1, out);
+    return Feed._wrap(st, out, copy ? null : [time, ...arrs]);
+  }
+
+  /** Internal: wrap a ct_feed pointer the caller owns. */
+  static _adopt(handle) { return new Feed(TOKEN, handle); }
+
+  get handle() { return this._h; }
+  _msg() { return F.ct_feed_errmsg(this._h); }
+
+  /** Destroy now (optional; garbage collection does it otherwise). Views become invalid. */
+  dispose() {
+    if (this._h) {
+      registry.unregister(this);
+      F.ct_feed_destroy(this._h);
+      this._h = null;
+    }
+  }
+
+  get length() { return Number(F.ct_feed_len(this._h)); }
+  get symbol() { return F.ct_feed_symbol(this._h) || ''; }
+  set symbol(s) { check(F.ct_feed_set_symbol(this._h, u.expectString(s, 'symbol')), () => this._msg()); }
+  get intervalMs() { return Number(F.ct_feed_interval_ms(this._h)); }
+  get interval() { return u.intervalName(this.intervalMs); }
+
+  /** Zero-copy columns over the library's memory (they keep the feed alive). */
+  get time() { return view(F.ct_feed_time(this._h), this.length, BigInt64Array, this); }
+  get open() { return view(F.ct_feed_open(this._h), this.length, Float64Array, this); }
+  get high() { return view(F.ct_feed_high(this._h), this.length, Float64Array, this); }
+  get low() { return view(F.ct_feed_low(this._h), this.length, Float64Array, this); }
+  get close() { return view(F.ct_feed_close(this._h), this.length, Float64Array, this); }
+  get volume() { return view(F.ct_feed_volume(this._h), this.length, Float64Array, this); }
+
+  /** A column by name ("time", "open", ... "volume"). */
+  column(name) {
+    if (name !== 'time' && !FIELDS.includes(name)) throw new TypeError(`no column ${JSON.stringify(name)}`);
+    return this[name];
+  }
+
+  /** Resample to a multiple of the interval ("4h"); only complete buckets unless partial. */
+  resample(interval, options = {}) {
+    const out = [null];
+    check(F.ct_feed_resample(this._h, u.intervalMs(interval), u.expectObject(options, 'options').partial ? 1 : 0, out), () => this._msg());
+    return new Feed(TOKEN, out[0]);
+  }
+
+  /** Rows with start <= time < end (copied); bounds are ms, Dates or ISO strings, or null. */
+  slice(start, end) {
+    const s = start === undefined || start === null ? -(2n ** 63n) : BigInt(u.toMs(start, 'start'));
+    const e = end === undefined || end === null ? 2n ** 63n - 1n : BigInt(u.toMs(end, 'end'));
+    const out = [null];
+    check(F.ct_feed_slice(this._h, s, e, out), () => this._msg());
+    return new Feed(TOKEN, out[0]);
+  }
+
+  clone() {
+    const out = [null];
+    check(F.ct_feed_clone(this._h, out), () => this._msg());
+    return new Feed(TOKEN, out[0]);
+  }
+
+  get missingBars() { return Number(F.ct_feed_missing_bars(this._h)); }
+
+  /** [{ afterMs, beforeMs, missing }] */
+  gaps() {
+    const n = [0];
+    check(F.ct_feed_gaps(this._h, null, null, null, 0, n), () => this._msg());
+    const k = Number(n[0]);
+    if (!k) return [];
+    const a = new BigInt64Array(k); const b = new BigInt64Array(k); const m = new BigInt64Array(k);
+    check(F.ct_feed_gaps(this._h, a, b, m, k, n), () => this._msg());
+    return Array.from({ length: k }, (_, i) => ({ afterMs: Number(a[i]), beforeMs: Number(b[i]), missing: Number(m[i]) }));
+  }
+
+  /** Write .csv, .csv.zst or .ctz (by extension). */
+  save(path) {
+    check(F.ct_feed_save(this._h, u.expectString(path, 'path')), () => this._msg());
+  }
+
+  toString() { return `Feed(${this.symbol || '?'} ${this.interval} ${this.length} bars)`; }
+}
+
+function asFeed(x, what = 'feed') {
+  if (x instanceof Feed) return x;
+  if (typeof x === 'string') return Feed.load(x);
+  throw new TypeError(`${what} must be a cryptota Feed or a path, not ${u.typeName(x)}`);
+}
+
+module.exports = { Feed, asFeed, FIELDS };

@@ -1,0 +1,209 @@
+'use strict';
+// Strategies written in JavaScript, registered through the strategy vtable (STYLE.md R6/R7).
+// They are flagged CT_STRATEGY_THREAD_AFFINE: the engine and optimizer call them only on the
+// thread that started the run (the main thread), synchronously inside backtest(). An
+// exception thrown in a callback stops the run (CT_E_PLUGIN) and backtest() rethrows it.
+const { koffi, F, raise } = require('./lib');
+const ffi = require('./ffi');
+
+const FIELD = { open: 0, high: 1, low: 2, close: 3, volume: 4 };
+const KIND = { int: 0, real: 1, bool: 2 };
+
+/** A parameter schema entry: ct.param(14, { min: 2, max: 500, step: 1, kind: 'int' }). */
+function param(def, opts = {}) {
+  let kind = opts.kind;
+  if (!kind) kind = typeof def === 'boolean' ? 'bool' : Number.isInteger(def) ? 'int' : 'real';
+  if (!(kind in KIND)) throw new TypeError(`kind must be "int", "real" or "bool", not ${JSON.stringify(kind)}`);
+  if (typeof def !== 'number' && typeof def !== 'boolean') throw new TypeError('a parameter default must be a number or boolean');
+  const lo = kind === 'bool' ? 0 : -1e300; const hi = kind === 'bool' ? 1 : 1e300;
+  return { __param: true, kind, def: Number(def), min: opts.min ?? lo, max: opts.max ?? hi, step: opts.step ?? 0, description: opts.description || '' };
+}
+
+/** What a callback sees; valid only during that callback. */
+class Context {
+  constructor() { this._p = null; this._d = [0]; this._i = [0]; }
+  _chk(st) { if (st !== 0) raise(st); }
+  get bar() { return Number(F.ct_ctx_bar_index(this._p)); }
+  price(field = 'close', lag = 0) {
+    const f = FIELD[field];
+    if (f === undefined) throw new TypeError(`field must be one of ${Object.keys(FIELD).join(', ')}`);
+    this._chk(F.ct_ctx_bar(this._p, f, lag, this._d));
+    return this._d[0];
+  }
+  get open() { return this.price('open'); }
+  get high() { return this.price('high'); }
+  get low() { return this.price('low'); }
+  get close() { return this.price('close'); }
+  get volume() { return this.price('volume'); }
+  time(lag = 0) { this._chk(F.ct_ctx_time(this._p, lag, this._i)); return Number(this._i[0]); }
+  /** Rows 0..t of a column, zero-copy (valid during this callback only). */
+  series(field = 'close') {
+    const p = [null];
+    this._chk(F.ct_ctx_series(this._p, FIELD[field], p, this._i));
+    const n = Number(this._i[0]);
+    return n && p[0] ? new Float64Array(koffi.view(p[0], n * 8)) : new Float64Array(0);
+  }
+  get position() { return F.ct_ctx_position(this._p); }
+  get cash() { return F.ct_ctx_cash(this._p); }
+  get equity() { return F.ct_ctx_equity(this._p); }
+  get entryPrice() { return F.ct_ctx_entry_price(this._p); }
+  /** Declare an indicator in onStart; returns a handle for indicator(). */
+  declare(name, ...options) {
+    if (typeof name !== 'string') throw new TypeError('indicator name must be a string');
+    options.forEach((o) => { if (typeof o !== 'number') throw new TypeError('indicator options must be numbers'); });
+    const h = [0];
+    this._chk(F.ct_ctx_declare_indicator(this._p, name, Float64Array.from(options.length ? options : [0]), options.length, h));
+    return h[0];
+  }
+  indicator(handle, output = 0, lag = 0) {
+    this._chk(F.ct_ctx_indicator(this._p, handle, output, lag, this._d));
+    return this._d[0];
+  }
+  _order(st) { this._chk(st); return Number(this._i[0]); }
+  orderMarket(qty) { return this._order(F.ct_ctx_order_market(this._p, qty, this._i)); }
+  buy(qty) { return this.orderMarket(Math.abs(qty)); }
+  sell(qty) { return this.orderMarket(-Math.abs(qty)); }
+  orderNotional(notional) { return this._order(F.ct_ctx_order_notional(this._p, notional, this._i)); }
+  orderLimit(qty, limit) { return this._order(F.ct_ctx_order_limit(this._p, qty, limit, this._i)); }
+  orderStop(qty, stop) { return this._order(F.ct_ctx_order_stop(this._p, qty, stop, this._i)); }
+  orderStopLimit(qty, stop, limit) { return this._order(F.ct_ctx_order_stop_limit(this._p, qty, stop, limit, this._i)); }
+  orderTarget(fraction) { return this._order(F.ct_ctx_order_target(this._p, fraction, this._i)); }
+  closePosition() { return this._order(F.ct_ctx_close_position(this._p, this._i)); }
+  takeProfit(price) { return this._order(F.ct_ctx_take_profit(this._p, price, this._i)); }
+  stopLoss(price) { return this._order(F.ct_ctx_stop_loss(this._p, price, this._i)); }
+  trailingStop(amount, percent = true) { return this._order(F.ct_ctx_trailing_stop(this._p, amount, percent ? 1 : 0, this._i)); }
+  cancel(id) { this._chk(F.ct_ctx_cancel(this._p, id)); }
+  cancelAll() { this._chk(F.ct_ctx_cancel_all(this._p)); }
+  get openOrders() {
+    const out = [];
+    for (let i = 0; i < Number(F.ct_ctx_open_orders(this._p)); i++) {
+      const id = [0]; const type = [0]; const qty = [0]; const price = [0]; const stop = [0];
+      this._chk(F.ct_ctx_order_info(this._p, i, id, type, qty, price, stop));
+      out.push({ id: Number(id[0]), type: type[0], qty: qty[0], price: price[0], stop: stop[0] });
+    }
+    return out;
+  }
+  lastFill() {
+    const id = [0]; const qty = [0]; const price = [0]; const comm = [0];
+    this._chk(F.ct_ctx_last_fill(this._p, id, qty, price, comm));
+    return { orderId: Number(id[0]), qty: qty[0], price: price[0], commission: comm[0] };
+  }
+}
+
+/**
+ * Base class. Static fields: strategyName ([a-z0-9_]+; default the class name in lower case),
+ * description, params ({ name: default | ct.param(...) }). Methods: onStart(ctx), onBar(ctx)
+ * (required), onFill(ctx), onFinish(ctx). `this.params` holds the run's values.
+ */
+class Strategy {
+  onStart(_ctx) {}
+  onBar(_ctx) { throw new Error('a Strategy subclass must implement onBar(ctx)'); }
+  onFill(_ctx) {}
+  onFinish(_ctx) {}
+}
+
+const state = { pending: null };
+const instances = new Map();
+let nextKey = 1;
+
+function fail(ctx, e) {
+  if (state.pending === null) state.pending = e;
+  F.ct_ctx_set_error(ctx, `${(e && e.name) || 'Error'}: ${(e && e.message) || String(e)}`);
+  return 30; // CT_E_PLUGIN
+}
+
+function keyOf(user) { return Number(koffi.address(user)); }
+
+function makeCb(method) {
+  return (user, ctx) => {
+    try {
+      const inst = instances.get(keyOf(user));
+      inst.ctx._p = ctx;
+      inst.obj[method](inst.ctx);
+      return 0;
+    } catch (e) {
+      return fail(ctx, e);
+    }
+  };
+}
+
+const CB = {};
+function callbacks() {
+  if (!CB.onBar) {
+    const t = koffi.pointer(ffi.CallbackFn);
+    for (const m of ['onStart', 'onBar', 'onFill', 'onFinish']) CB[m] = koffi.register(makeCb(m), t);
+    CB.destroy = koffi.register((user) => { if (user) instances.delete(keyOf(user)); }, koffi.pointer(ffi.DestroyFn));
+  }
+  return CB;
+}
+
+const registry = new Map(); // name -> { cls, create (registered), schema }
+
+function className(cls) {
+  const name = Object.prototype.hasOwnProperty.call(cls, 'strategyName') ? cls.strategyName : cls.name.toLowerCase();
+  if (typeof name !== 'string' || !/^[a-z0-9_]+$/.test(name)) throw new TypeError(`${cls.name}.strategyName must match [a-z0-9_]+, got ${JSON.stringify(name)}`);
+  return name;
+}
+
+function overrides(cls, m) { return cls.prototype[m] !== Strategy.prototype[m]; }
+
+/** Register a Strategy subclass (backtest/optimize do it for you); returns its name. */
+function register(cls) {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof Strategy)) throw new TypeError('expected a cryptota Strategy subclass');
+  if (!overrides(cls, 'onBar')) throw new TypeError(`${cls.name} must implement onBar(ctx)`);
+  const name = className(cls);
+  const prev = registry.get(name);
+  if (prev && prev.cls === cls) return name;
+  if (prev) {
+    const st = F.ct_strategy_unregister(name);
+    if (st !== 0) raise(st);
+    koffi.unregister(prev.create);
+    registry.delete(name);
+  }
+  const schema = Object.entries(cls.params || {}).map(([k, v]) => {
+    if (!/^[a-z0-9_]+$/.test(k)) throw new TypeError(`parameter name ${JSON.stringify(k)} must match [a-z0-9_]+`);
+    return [k, v && v.__param ? v : param(v)];
+  });
+  const cb = callbacks();
+  const create = koffi.register((_cu, values, n, instance, _err, _cap) => {
+    try {
+      const vals = n > 0 ? koffi.decode(values, 'double', n) : [];
+      const params = {};
+      schema.forEach(([k, p], i) => {
+        const v = i < n ? vals[i] : p.def;
+        params[k] = p.kind === 'bool' ? v !== 0 : v;
+      });
+      const obj = new cls();
+      obj.params = params;
+      if (typeof obj.init === 'function') obj.init();
+      const key = nextKey++;
+      instances.set(key, { obj, ctx: new Context() });
+      koffi.encode(instance, 'int64_t', BigInt(key));
+      return 0;
+    } catch (e) {
+      if (!(e instanceof RangeError)) state.pending = e;
+      return e instanceof RangeError ? 3 : 30;
+    }
+  }, koffi.pointer(ffi.CreateFn));
+  const defs = schema.map(([k, p]) => ({
+    struct_size: koffi.sizeof(ffi.ParamDef), kind: KIND[p.kind], name: k, def: p.def, min: p.min,
+    max: p.max, step: p.step, description: p.description || null,
+  }));
+  const vt = {
+    struct_size: koffi.sizeof(ffi.StrategyVtable), flags: 1, name,
+    description: cls.description || null, params: defs.length ? defs : null, n_params: defs.length,
+    reserved: 0, class_user: null, create,
+    on_start: overrides(cls, 'onStart') ? cb.onStart : null, on_bar: cb.onBar,
+    on_fill: overrides(cls, 'onFill') ? cb.onFill : null,
+    on_finish: overrides(cls, 'onFinish') ? cb.onFinish : null, destroy: cb.destroy,
+  };
+  const st = F.ct_strategy_register(vt);
+  if (st !== 0) { koffi.unregister(create); raise(st); }
+  registry.set(name, { cls, create });
+  return name;
+}
+
+function takePending() { const e = state.pending; state.pending = null; return e; }
+function clearPending() { state.pending = null; }
+
+module.exports = { Strategy, Context, param, register, takePending, clearPending, className };

@@ -1,0 +1,160 @@
+"""Strategies written in Python: the vtable path, exact equality with the built-in rsi,
+exceptions, garbage collection during a run, wrong types."""
+
+import gc
+import traceback
+
+import numpy as np
+import pytest
+
+import cryptota as ct
+
+
+class PyRsi(ct.Strategy):
+    """The built-in rsi rules (DESIGN.md section 6) written in Python."""
+
+    name = "py_rsi"
+    params = {"rsi_period": ct.Param(14, min=2, max=1000, step=1),
+              "oversold": 30.0, "overbought": 70.0, "fraction": 1.0}
+
+    def on_start(self, ctx):
+        self.rsi = ctx.declare("rsi", self.params["rsi_period"])
+
+    def on_bar(self, ctx):
+        r = ctx.indicator(self.rsi)
+        if ctx.position == 0 and r < self.params["oversold"]:
+            ctx.order_target(self.params["fraction"])
+        elif ctx.position > 0 and r > self.params["overbought"]:
+            ctx.close_position()
+
+
+@pytest.mark.parametrize("params", [{}, {"rsi_period": 21, "oversold": 25.0, "overbought": 75.0}])
+def test_python_rsi_equals_builtin(eth, params):
+    a = ct.backtest(eth, "rsi", params=params)
+    b = ct.backtest(eth, PyRsi, params=params)
+    assert b.strategy == "py_rsi"
+    assert np.array_equal(a.equity, b.equity)
+    assert a.trades == b.trades
+    assert len(a.trades) > 20
+    ma, mb = a.metrics, b.metrics
+    for k in ma:
+        assert ma[k] == mb[k] or (np.isnan(ma[k]) and np.isnan(mb[k])), k
+
+
+class Boom(ct.Strategy):
+    name = "py_boom"
+
+    def on_bar(self, ctx):
+        if ctx.bar == 100:
+            raise KeyError("boom at bar 100")
+
+
+def test_exception_in_callback_is_reraised_with_traceback(eth):
+    with pytest.raises(KeyError) as e:
+        ct.backtest(eth, Boom)
+    tb = "".join(traceback.format_exception(e.type, e.value, e.tb))
+    assert "boom at bar 100" in tb and "in on_bar" in tb
+    # The library is usable afterwards.
+    assert len(ct.backtest(eth, "rsi").trades) > 0
+
+
+class BadStart(ct.Strategy):
+    name = "py_bad_start"
+
+    def on_start(self, ctx):
+        ctx.declare("no_such_indicator", 3)
+
+    def on_bar(self, ctx):
+        pass
+
+
+def test_library_error_inside_callback(eth):
+    with pytest.raises(ct.NotFoundError) as e:
+        ct.backtest(eth, BadStart)
+    assert "no_such_indicator" in str(e.value)
+
+
+class Collector(ct.Strategy):
+    """Forces garbage collection on every 1000th bar and counts callbacks and fills."""
+
+    name = "py_gc"
+
+    def __init__(self):
+        self.bars = 0
+        self.fills = []
+
+    def on_bar(self, ctx):
+        self.bars += 1
+        if ctx.bar % 1000 == 0:
+            gc.collect()
+            _ = [object() for _ in range(1000)]
+        if ctx.bar % 500 == 0:
+            ctx.order_target(0.5 if ctx.position == 0 else 0.0)
+
+    def on_fill(self, ctx):
+        self.fills.append(ctx.last_fill())
+
+    def on_finish(self, ctx):
+        Collector.last = self
+
+
+def test_gc_during_run_and_fill_callbacks(eth):
+    res = ct.backtest(eth, Collector)
+    inst = Collector.last
+    assert inst.bars == len(eth)
+    assert len(inst.fills) == 2 * len(res.trades) + (1 if res.open_position else 0)
+    assert inst.fills[0]["price"] == res.trades[0]["entry_price"]
+
+
+class Reads(ct.Strategy):
+    name = "py_reads"
+
+    def on_bar(self, ctx):
+        if ctx.bar == 10:
+            s = ctx.series("close")
+            Reads.seen = (ctx.close, ctx.price("close", 1), ctx.time(), len(s), s[-1], ctx.equity)
+            with pytest.raises(ct.RangeError):
+                ctx.price("close", -1)           # the future is unreachable
+            with pytest.raises(TypeError):
+                ctx.price("closing")
+
+
+def test_context_reads(eth):
+    ct.backtest(eth, Reads)
+    close, prev, t, n, last, equity = Reads.seen
+    assert close == eth.close[10] and prev == eth.close[9] and t == eth.time[10]
+    assert n == 11 and last == close and equity == 10000.0
+
+
+class Picky(ct.Strategy):
+    name = "py_picky"
+    params = {"fast": 5, "slow": 20}
+
+    def __init__(self):
+        if self.params["fast"] >= self.params["slow"]:
+            raise ValueError("fast must be below slow")
+
+    def on_bar(self, ctx):
+        pass
+
+
+def test_refusing_parameters(eth):
+    with pytest.raises(ct.RangeError):
+        ct.backtest(eth, Picky, params={"fast": 30})
+
+
+def test_wrong_strategy_definitions():
+    class NoBar(ct.Strategy):
+        name = "py_nobar"
+    with pytest.raises(TypeError):
+        ct.register(NoBar)
+    with pytest.raises(TypeError):
+        ct.register(object)
+
+    class BadName(ct.Strategy):
+        name = "Bad Name!"
+
+        def on_bar(self, ctx):
+            pass
+    with pytest.raises(ValueError):
+        ct.register(BadName)

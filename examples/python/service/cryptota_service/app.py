@@ -1,0 +1,529 @@
+"""The FastAPI application: `uvicorn --factory cryptota_service.app:create_app` or
+`python3 -m cryptota_service` (which reads HOST and PORT).
+
+Endpoints (all JSON unless said): POST /backtest/run, GET /backtest/{id}/status|results|report,
+DELETE /backtest/{id}, POST /backtest/optimize, POST /data/fetch, GET /data/{symbol}/{timeframe},
+GET /backtests, GET /strategies, GET /indicators, GET /health, plus FastAPI's /docs and
+/openapi.json. Walk-through with curl in docs/service.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import re
+import time
+from typing import Any, Dict, List, Optional, Union
+
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field, validator
+from sqlalchemy.orm import undefer
+
+from . import __version__, logs
+from .cache import make_cache
+from .config import Settings, load_settings
+from .db import Database, Run
+from .engine import INTERVALS_MS, SYMBOL_RE, Engine, EngineError, expand_axis
+from .jobs import JobManager
+from .ratelimit import TokenBucket
+
+# Engine config keys a request may set (DESIGN.md section 13, `--config`).
+CONFIG_KEYS = {"capital", "commission", "slippage_bps", "fill", "allow_short", "leverage", "close_at_end",
+               "periods_per_year", "risk_free", "metrics_freq"}
+DateLike = Union[int, str]
+
+
+# ---- request models ------------------------------------------------------------------------
+def parse_date(v: Any, field: str, end: bool = False) -> int:
+    """Epoch ms from epoch ms, YYYY-MM-DD (an end date includes that whole day) or ISO-8601."""
+    if isinstance(v, bool):
+        raise ValueError(f"{field}: expected a date like 2024-01-31, an ISO-8601 time or epoch ms")
+    if isinstance(v, int):
+        if not 0 <= v < 32503680000000:
+            raise ValueError(f"{field}: epoch ms {v} is out of range")
+        return v
+    s = str(v).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+            d = dt.datetime.strptime(s, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+            if end:
+                d += dt.timedelta(days=1)
+        else:
+            d = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+            if d.tzinfo is None:
+                d = d.replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise ValueError(f"{field}: {s!r} is not a date (expected YYYY-MM-DD, an ISO-8601 time or epoch ms)") from None
+    return int(d.timestamp() * 1000)
+
+
+class _Market(BaseModel):
+    strategy: str = Field("rsi", description="strategy class name (GET /strategies)")
+    symbol: str = Field(..., description="Binance symbol, e.g. BTCUSDT")
+    timeframe: str = Field("1h", description="Binance interval name: 1m 5m 15m 1h 4h 1d ...")
+    start_date: Optional[DateLike] = Field(None, description="YYYY-MM-DD, ISO-8601 or epoch ms (inclusive)")
+    end_date: Optional[DateLike] = Field(None, description="YYYY-MM-DD (whole day included), ISO-8601 or epoch ms (exclusive)")
+    initial_capital: float = Field(10000.0, description="starting cash (quote currency)")
+    commission: float = Field(0.001, description="fraction of notional per fill")
+    config: Dict[str, Any] = Field(default_factory=dict, description="other engine settings (DESIGN.md section 13)")
+
+    @validator("symbol")
+    def _symbol(cls, v: str) -> str:
+        v = v.upper()
+        if not SYMBOL_RE.match(v):
+            raise ValueError(f"{v!r} is not a Binance symbol like BTCUSDT")
+        return v
+
+    @validator("timeframe")
+    def _tf(cls, v: str) -> str:
+        if v not in INTERVALS_MS:
+            raise ValueError(f"{v!r} is not a Binance interval; expected one of {' '.join(INTERVALS_MS)}")
+        return v
+
+    @validator("start_date")
+    def _start(cls, v: Any) -> Any:
+        return None if v is None else parse_date(v, "start_date")
+
+    @validator("end_date")
+    def _end(cls, v: Any, values: Dict[str, Any]) -> Any:
+        if v is None:
+            return None
+        e = parse_date(v, "end_date", end=True)
+        s = values.get("start_date")
+        if s is not None and e <= s:
+            raise ValueError("empty date range: end_date must be after start_date")
+        return e
+
+    @validator("initial_capital")
+    def _cap(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError("must be a positive number")
+        return v
+
+    @validator("commission")
+    def _comm(cls, v: float) -> float:
+        if not (math.isfinite(v) and 0 <= v < 0.1):
+            raise ValueError("must be a fraction in [0, 0.1), e.g. 0.001 for 0.1 %")
+        return v
+
+    @validator("config")
+    def _config(cls, v: Dict[str, Any]) -> Dict[str, Any]:
+        bad = sorted(set(v) - CONFIG_KEYS)
+        if bad:
+            raise ValueError(f"unknown config key {bad[0]!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}")
+        return v
+
+
+class BacktestRequest(_Market):
+    parameters: Dict[str, Any] = Field(default_factory=dict, description="strategy parameters (defaults when left out)")
+
+    class Config:
+        schema_extra = {"example": {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h",
+                                    "start_date": "2021-01-01", "end_date": "2021-12-31",
+                                    "initial_capital": 10000, "commission": 0.001,
+                                    "parameters": {"rsi_period": 14, "oversold": 30, "overbought": 70}}}
+
+
+class WalkForward(BaseModel):
+    train_bars: int = Field(..., gt=1, description="bars in each training window")
+    test_bars: int = Field(..., gt=0, description="bars in each test window")
+    purge_bars: int = Field(0, ge=0, description="bars skipped between train and test")
+    anchored: bool = Field(False, description="training windows start at the first bar")
+
+
+class OptimizeRequest(_Market):
+    parameter_grid: Dict[str, Any] = Field(..., description="per parameter: a list or {from, to, step}")
+    optimization_metric: str = Field("sharpe_ratio", description="any metric name")
+    maximize: bool = True
+    min_trades: int = Field(0, ge=0)
+    walk_forward: Optional[WalkForward] = None
+
+    class Config:
+        schema_extra = {"example": {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h",
+                                    "start_date": "2020-01-01", "end_date": "2021-12-31",
+                                    "parameter_grid": {"rsi_period": [10, 14, 21],
+                                                       "oversold": {"from": 20, "to": 35, "step": 5}},
+                                    "optimization_metric": "sharpe_ratio"}}
+
+
+class FetchRequest(BaseModel):
+    symbol: str
+    timeframe: str = "1h"
+    start_date: DateLike
+    end_date: Optional[DateLike] = None
+
+    _symbol = validator("symbol", allow_reuse=True)(_Market._symbol.__func__)  # type: ignore[attr-defined]
+    _tf = validator("timeframe", allow_reuse=True)(_Market._tf.__func__)  # type: ignore[attr-defined]
+
+    @validator("start_date")
+    def _start(cls, v: Any) -> int:
+        return parse_date(v, "start_date")
+
+    @validator("end_date")
+    def _end(cls, v: Any, values: Dict[str, Any]) -> Optional[int]:
+        if v is None:
+            return None
+        e = parse_date(v, "end_date", end=True)
+        s = values.get("start_date")
+        if s is not None and e <= s:
+            raise ValueError("empty date range: end_date must be after start_date")
+        return e
+
+
+def _err422(loc: List[Any], msg: str) -> HTTPException:
+    return HTTPException(status_code=422, detail=[{"loc": loc, "msg": msg, "type": "value_error"}])
+
+
+# ---- the app -------------------------------------------------------------------------------
+class Service:
+    """Everything an app instance owns (settings, database, engine, cache, jobs, rate limiter)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.engine = Engine(settings.data_dir, settings.candle_dirs, settings.cli_path, settings.binance_url,
+                             settings.opt_threads, settings.max_equity_points)
+        self.cache = make_cache(settings.redis_url, settings.cache_size)
+        self.limiter = TokenBucket(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.jobs: Optional[JobManager] = None
+
+    def start(self) -> None:
+        self.db.create_schema()
+        self.jobs = JobManager(self.settings, self.db, self.engine, self.cache)
+        resumed = self.jobs.recover()
+        logs.log("info", "startup", version=__version__, resumed_jobs=len(resumed), **self.settings.public_dict())
+
+    def stop(self) -> None:
+        if self.jobs is not None:
+            self.jobs.shutdown(wait=False)
+        self.db.dispose()
+
+    # validation against the library's tables (422 naming the field)
+    def check_strategy(self, name: str) -> Dict[str, Any]:
+        try:
+            s = self.engine.strategy(name)
+        except EngineError as e:
+            raise HTTPException(503, f"strategy table unavailable: {e}") from None
+        if s is None:
+            known = ", ".join(x["name"] for x in self.engine.strategies())
+            raise _err422(["body", "strategy"], f"unknown strategy {name!r}; known: {known}")
+        return s
+
+    @staticmethod
+    def check_params(schema: Dict[str, Any], params: Dict[str, Any], where: str) -> None:
+        defs = {p["name"]: p for p in schema.get("parameters", [])}
+        for k, v in params.items():
+            if k not in defs:
+                raise _err422(["body", where, k], f"unknown parameter {k!r} of strategy {schema['name']!r}; "
+                                                  f"known: {', '.join(defs) or 'none'}")
+            if where == "parameters":
+                vals = [v]
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                    raise _err422(["body", where, k], f"{k}: expected a number, got {v!r}")
+            else:
+                try:
+                    vals = expand_axis(k, v)
+                except ValueError as e:
+                    raise _err422(["body", where, k], str(e)) from None
+            lo, hi = defs[k].get("min"), defs[k].get("max")
+            for x in vals:
+                if (lo is not None and x < lo) or (hi is not None and x > hi):
+                    raise _err422(["body", where, k], f"{k}={x:g} is outside [{lo:g}, {hi:g}]")
+
+    def common(self, req: _Market) -> Dict[str, Any]:
+        config = dict(req.config)
+        config["capital"] = req.initial_capital
+        config["commission"] = req.commission
+        return {"strategy": req.strategy, "symbol": req.symbol, "timeframe": req.timeframe,
+                "start_ms": req.start_date, "end_ms": req.end_date, "config": config}
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or load_settings()
+    logs.set_level(settings.log_level)
+    svc = Service(settings)
+    app = FastAPI(title="cryptota service", version=__version__,
+                  description="Backtests, optimizations and market data on libcryptota.")
+    app.state.svc = svc
+    svc.start()
+
+    @app.on_event("shutdown")
+    def _shutdown() -> None:
+        svc.stop()
+
+    token = settings.api_token
+
+    @app.middleware("http")
+    async def _gate(request: Request, call_next: Any) -> Any:
+        """Rate limit, auth and one JSON log line per request (no query strings or headers).
+
+        The bucket is the client's valid token, else its address: failed logins spend the
+        address's tokens, so guessing tokens is rate limited too."""
+        t0 = time.perf_counter()
+        path = request.url.path
+        client = request.client.host if request.client else None
+        status = 500
+        try:
+            denied = None
+            bucket = "a:" + (client or "unknown")
+            if token and path != "/health" and request.method != "OPTIONS":
+                scheme, _, given = request.headers.get("authorization", "").partition(" ")
+                if scheme.lower() != "bearer" or not given.strip():
+                    denied = JSONResponse({"detail": "missing bearer token (Authorization: Bearer <token>)"},
+                                          401, headers={"WWW-Authenticate": "Bearer"})
+                elif not hmac.compare_digest(given.strip().encode(), token.encode()):
+                    denied = JSONResponse({"detail": "invalid bearer token"}, 401,
+                                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                else:
+                    bucket = "t:" + hashlib.sha256(given.strip().encode()).hexdigest()[:16]
+            wait = svc.limiter.take(bucket) if path != "/health" else 0.0
+            if wait > 0:
+                status = 429
+                ra = TokenBucket.retry_after(wait)
+                return JSONResponse({"detail": f"rate limit exceeded; retry after {ra} s"}, 429,
+                                    headers={"Retry-After": str(ra)})
+            if denied is not None:
+                status = 401
+                return denied
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            logs.log("info", "request", method=request.method, path=path, status=status,
+                     ms=round((time.perf_counter() - t0) * 1000, 2), client=client)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = []
+        for e in exc.errors():
+            loc = list(e.get("loc", ()))
+            msg = e.get("msg", "")
+            if loc and loc[-1] == "__root__":
+                loc = loc[:-1]
+            errs.append({"loc": loc, "msg": msg, "type": e.get("type", "value_error"),
+                         "message": f"{'.'.join(str(x) for x in loc[1:]) or 'body'}: {msg}"})
+        return JSONResponse({"detail": errs}, status_code=422)
+
+    def get_run(job_id: str, load: str = "") -> Run:
+        """The job row; `load` names a deferred document column to read too (result, report_html)."""
+        if not re.fullmatch(r"[0-9a-f]{32}", job_id):
+            raise HTTPException(404, f"no job {job_id!r}")
+        with svc.db.session() as s:
+            q = s.query(Run).filter(Run.id == job_id)
+            if load:
+                q = q.options(undefer(getattr(Run, load)))
+            run = q.one_or_none()
+        if run is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return run
+
+    # ---- backtests -----------------------------------------------------------------------
+    @app.post("/backtest/run", status_code=202, tags=["backtests"])
+    def backtest_run(req: BacktestRequest, response: Response) -> Dict[str, Any]:
+        """Submit a backtest; it runs in the background (202), or is answered at once from the
+        result cache (200, "status": "completed", "cached": true)."""
+        schema = svc.check_strategy(req.strategy)
+        svc.check_params(schema, req.parameters, "parameters")
+        doc = svc.common(req)
+        doc["parameters"] = dict(req.parameters)
+        assert svc.jobs is not None
+        out = svc.jobs.submit("backtest", doc)
+        if out["cached"]:
+            response.status_code = 200
+        return out
+
+    @app.post("/backtest/optimize", status_code=202, tags=["backtests"])
+    def backtest_optimize(req: OptimizeRequest) -> Dict[str, Any]:
+        """Submit a grid search (sharded over the Celery workers when configured) or a walk-forward."""
+        schema = svc.check_strategy(req.strategy)
+        if not req.parameter_grid:
+            raise _err422(["body", "parameter_grid"], "empty parameter grid")
+        svc.check_params(schema, req.parameter_grid, "parameter_grid")
+        size = svc.engine.grid_size(req.parameter_grid)
+        if size > settings.max_grid:
+            raise _err422(["body", "parameter_grid"], f"the grid has {size} combinations, more than the limit "
+                                                      f"of {settings.max_grid} (CRYPTOTA_MAX_GRID)")
+        names = svc.engine.metric_names()
+        if names is not None and req.optimization_metric not in names:
+            raise _err422(["body", "optimization_metric"],
+                          f"unknown metric {req.optimization_metric!r}; known: {', '.join(names)}")
+        doc = svc.common(req)
+        doc.update(parameter_grid=req.parameter_grid, optimization_metric=req.optimization_metric,
+                   maximize=req.maximize, min_trades=req.min_trades,
+                   walk_forward=req.walk_forward.dict() if req.walk_forward else None)
+        assert svc.jobs is not None
+        return svc.jobs.submit("optimize", doc)
+
+    @app.get("/backtest/{job_id}/status", tags=["backtests"])
+    def backtest_status(job_id: str) -> Dict[str, Any]:
+        run = get_run(job_id)
+        status = "running" if run.status == "merging" else run.status
+        out = {"job_id": run.id, "kind": run.kind, "status": status, "progress": round(run.progress or 0.0, 4),
+               "cached": bool(run.cached), "error": run.error if run.status in ("failed", "cancelled") else None,
+               "created_at": run.created_at.isoformat() + "Z" if run.created_at else None,
+               "started_at": run.started_at.isoformat() + "Z" if run.started_at else None,
+               "finished_at": run.finished_at.isoformat() + "Z" if run.finished_at else None}
+        if run.shards_total:
+            out["shards"] = {"total": run.shards_total, "done": run.shards_done}
+        return out
+
+    def _done(run: Run) -> None:
+        if run.status != "completed":
+            msg = f"job {run.id} is {'running' if run.status == 'merging' else run.status}"
+            if run.error:
+                msg += f": {run.error}"
+            raise HTTPException(409, msg)
+
+    @app.get("/backtest/{job_id}/results", tags=["backtests"])
+    def backtest_results(job_id: str) -> Any:
+        """The library's result document (backtest) or ranked table (optimization), plus job_id and cached."""
+        run = get_run(job_id, "result")
+        _done(run)
+        body = '{"job_id":%s,"kind":%s,"cached":%s,"cache_key":%s,"result":%s}' % (
+            json.dumps(run.id), json.dumps(run.kind), "true" if run.cached else "false",
+            json.dumps(run.cache_key), run.result or "null")
+        return _raw_json(body)
+
+    @app.get("/backtest/{job_id}/report", response_class=HTMLResponse, tags=["backtests"])
+    def backtest_report(job_id: str) -> HTMLResponse:
+        """The library's self-contained HTML report of a backtest (or of a walk-forward's out-of-sample run)."""
+        run = get_run(job_id, "report_html")
+        _done(run)
+        if not run.report_html:
+            raise HTTPException(404, f"job {run.id} is a grid search: reports exist for backtests and walk-forward runs")
+        return HTMLResponse(run.report_html)
+
+    @app.delete("/backtest/{job_id}", tags=["backtests"])
+    def backtest_cancel(job_id: str) -> Dict[str, Any]:
+        """Cancel a submitted or running job (a finished job keeps its status)."""
+        get_run(job_id)
+        assert svc.jobs is not None
+        st = svc.jobs.cancel(job_id)
+        return {"job_id": job_id, "status": st,
+                "message": "cancelled" if st == "cancelled" else f"job already {st}; nothing to cancel"}
+
+    @app.get("/backtests", tags=["backtests"])
+    def backtests(strategy: Optional[str] = None, symbol: Optional[str] = None,
+                  kind: Optional[str] = Query(None, regex="^(backtest|optimize)$"),
+                  status: Optional[str] = Query(None, regex="^(submitted|running|completed|failed|cancelled)$"),
+                  limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Dict[str, Any]:
+        """Past runs, newest first, with their headline metrics."""
+        with svc.db.session() as s:
+            q = s.query(Run)
+            if strategy:
+                q = q.filter(Run.strategy == strategy)
+            if symbol:
+                q = q.filter(Run.symbol == symbol.upper())
+            if kind:
+                q = q.filter(Run.kind == kind)
+            if status:
+                q = q.filter(Run.status == status)
+            total = q.count()
+            rows = q.order_by(Run.created_at.desc(), Run.id).offset(offset).limit(limit).all()
+            return {"total": total, "runs": [r.summary() for r in rows]}
+
+    # ---- data ----------------------------------------------------------------------------
+    @app.post("/data/fetch", tags=["data"])
+    def data_fetch(req: FetchRequest) -> Dict[str, Any]:
+        """Download candles from Binance into the library's .ctz cache (only missing ranges)."""
+        end = req.end_date if req.end_date is not None else int(time.time() * 1000)
+        t0 = time.monotonic()
+        try:
+            cov = svc.engine.fetch(req.symbol, req.timeframe, req.start_date, end)
+        except EngineError as e:
+            raise HTTPException(422 if e.user_error else 502, f"fetch {req.symbol} {req.timeframe}: {e}") from None
+        logs.log("info", "fetch", symbol=req.symbol, timeframe=req.timeframe, rows=cov.get("rows"),
+                 seconds=round(time.monotonic() - t0, 3))
+        return cov
+
+    @app.get("/data/{symbol}/{timeframe}", tags=["data"])
+    def data_coverage(symbol: str, timeframe: str) -> Dict[str, Any]:
+        """Rows, first/last bar and gaps of the candles the service has for symbol/timeframe."""
+        symbol = symbol.upper()
+        if not SYMBOL_RE.match(symbol):
+            raise _err422(["path", "symbol"], f"{symbol!r} is not a Binance symbol like BTCUSDT")
+        if timeframe not in INTERVALS_MS:
+            raise _err422(["path", "timeframe"], f"{timeframe!r} is not a Binance interval")
+        try:
+            return svc.engine.coverage(symbol, timeframe)
+        except EngineError as e:
+            raise HTTPException(404 if e.user_error else 500, str(e)) from None
+
+    # ---- tables --------------------------------------------------------------------------
+    @app.get("/strategies", tags=["library"])
+    def strategies() -> Dict[str, Any]:
+        try:
+            return {"strategies": svc.engine.strategies()}
+        except EngineError as e:
+            raise HTTPException(503, str(e)) from None
+
+    @app.get("/indicators", tags=["library"])
+    def indicators() -> Dict[str, Any]:
+        try:
+            return {"indicators": svc.engine.indicators()}
+        except EngineError as e:
+            raise HTTPException(503, str(e)) from None
+
+    @app.get("/health", tags=["service"])
+    def health() -> JSONResponse:
+        """Database, Redis, workers and library, each with its status (503 when one is down)."""
+        out: Dict[str, Any] = {"version": __version__}
+        ok = True
+        try:
+            svc.db.ping()
+            out["database"] = {"status": "ok", "backend": svc.db.engine.dialect.name}
+        except Exception as e:  # noqa: BLE001
+            ok = False
+            out["database"] = {"status": "error", "error": type(e).__name__}
+        if settings.redis_url:
+            try:
+                svc.cache.ping() if hasattr(svc.cache, "r") else _redis_ping(settings.redis_url)
+                out["redis"] = {"status": "ok"}
+            except Exception as e:  # noqa: BLE001
+                ok = False
+                out["redis"] = {"status": "error", "error": type(e).__name__}
+        else:
+            out["redis"] = {"status": "not configured"}
+        assert svc.jobs is not None
+        if svc.jobs.celery is not None:
+            try:
+                replies = svc.jobs.celery.control.ping(timeout=1.0) or []
+                names = sorted(k for r in replies for k in r)
+                out["workers"] = {"status": "ok" if names else "none", "mode": "celery", "count": len(names),
+                                  "names": names}
+                ok = ok and bool(names)
+            except Exception as e:  # noqa: BLE001
+                ok = False
+                out["workers"] = {"status": "error", "mode": "celery", "error": type(e).__name__}
+        else:
+            out["workers"] = {"status": "ok", "mode": "in-process", "count": settings.workers}
+        lib = svc.engine.describe()
+        lib["status"] = "ok" if (lib["binding"] or lib["cli"]) else "error"
+        ok = ok and lib["status"] == "ok"
+        out["library"] = lib
+        out["cache"] = svc.cache.stats()
+        out["status"] = "ok" if ok else "degraded"
+        return JSONResponse(out, status_code=200 if ok else 503)
+
+    return app
+
+
+def _raw_json(body: str) -> Any:
+    """A JSON response from an already serialized body (result documents can be large)."""
+    from starlette.responses import Response
+    return Response(content=body, media_type="application/json")
+
+
+def _redis_ping(url: str) -> None:
+    import redis
+    redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()

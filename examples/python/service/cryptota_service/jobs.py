@@ -1,0 +1,336 @@
+"""Jobs: submission, execution, cancellation, restart recovery, and shard merging.
+
+Two executors run the same functions (:func:`execute_job`, :func:`execute_shard`):
+- in-process (default): a thread pool of CRYPTOTA_WORKERS threads in the API process;
+- Celery (CELERY_BROKER_URL=redis://...): tasks in cryptota_service.worker. An optimization is
+  split into CRYPTOTA_SHARDS library shards (`shard k of n`), each a task; the shard results are
+  stored in the `shards` table and the worker that stores the last one merges them (the library's
+  merge gives exactly the single-run table) after claiming the job with a conditional UPDATE, so
+  a shard retried after a lost worker cannot merge twice.
+
+Status values: submitted, running (with progress), completed, failed (with the error),
+cancelled. A job row's status only moves forward: every transition is an UPDATE ... WHERE
+status IN (...), so a cancelled job is never overwritten by a late result.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import func, update
+
+from . import logs
+from .cache import request_key
+from .db import TERMINAL, Database, Run, Shard, utcnow
+from .engine import Cancelled, Engine, EngineError
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _set(db: Database, job_id: str, where: tuple, **values: Any) -> bool:
+    """UPDATE runs SET values WHERE id = job_id AND status IN where; True when a row changed."""
+    with db.session() as s:
+        res = s.execute(update(Run).where(Run.id == job_id, Run.status.in_(where)).values(**values)
+                        .execution_options(synchronize_session=False))
+        return res.rowcount == 1
+
+
+def _status(db: Database, job_id: str) -> Optional[str]:
+    with db.session() as s:
+        r = s.get(Run, job_id)
+        return r.status if r else None
+
+
+class CancelCheck:
+    """A cheap cancellation probe for progress callbacks (reads the DB at most every 0.5 s)."""
+
+    def __init__(self, db: Database, job_id: str, event: Optional[threading.Event] = None) -> None:
+        self.db, self.job_id, self.event = db, job_id, event
+        self._last = 0.0
+        self._cancelled = False
+
+    def __call__(self) -> bool:
+        if self._cancelled or (self.event is not None and self.event.is_set()):
+            return True
+        now = time.monotonic()
+        if now - self._last >= 0.5:
+            self._last = now
+            self._cancelled = _status(self.db, self.job_id) == "cancelled"
+        return self._cancelled
+
+
+def _progress_cb(db: Database, job_id: str, lo: float = 0.0, span: float = 1.0):
+    last = [0.0]
+
+    def cb(done: int, total: int) -> None:
+        now = time.monotonic()
+        if total > 0 and now - last[0] >= 0.5:
+            last[0] = now
+            _set(db, job_id, ("running",), progress=lo + span * done / total)
+    return cb
+
+
+def _req_key(engine: Engine, req: Dict[str, Any]) -> Optional[str]:
+    sig = engine.data_signature(req["symbol"], req["timeframe"])
+    if sig is None:
+        return None
+    return request_key({"request": req, "data": sig})
+
+
+def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
+                event: Optional[threading.Event] = None, worker: str = "") -> None:
+    """Run one whole job (a backtest, an unsharded optimization, or a walk-forward)."""
+    with db.session() as s:
+        run = s.get(Run, job_id)
+        if run is None or run.status in TERMINAL:
+            return
+        req = json.loads(run.request)
+        kind = run.kind
+    if not _set(db, job_id, ("submitted", "running"), status="running", started_at=utcnow(),
+                progress=0.0, attempts=Run.attempts + 1):
+        return
+    logs.job_event(job_id, "running", kind=kind, worker=worker or socket.gethostname())
+    cancel = CancelCheck(db, job_id, event)
+    t0 = time.monotonic()
+    try:
+        if kind == "backtest":
+            out = engine.backtest(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
+                                  req["strategy"], req["parameters"], req["config"])
+            values = dict(result=json.dumps(out["result"]), report_html=out["report_html"],
+                          cache_key=out["cache_key"], **out["headline"])
+            rk = _req_key(engine, req)
+            if rk is not None:
+                cache.put(rk, out["cache_key"], {"result": out["result"], "report_html": out["report_html"],
+                                                  "cache_key": out["cache_key"], "headline": out["headline"]})
+        else:
+            if req.get("walk_forward"):
+                doc = engine.walk_forward(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
+                                          req["strategy"], req["parameter_grid"], req["config"],
+                                          req["optimization_metric"], req["maximize"], req["walk_forward"])
+            else:
+                doc = engine.optimize(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
+                                      req["strategy"], req["parameter_grid"], req["config"],
+                                      req["optimization_metric"], req["maximize"], req.get("min_trades", 0),
+                                      progress=_progress_cb(db, job_id), cancel=cancel)
+            report = doc.pop("__report_html", None)
+            values = dict(result=json.dumps(doc), report_html=report, **_opt_headline(doc))
+        if cancel():
+            raise Cancelled()
+        if _set(db, job_id, ("running",), status="completed", progress=1.0, finished_at=utcnow(), **values):
+            logs.job_event(job_id, "completed", kind=kind, seconds=round(time.monotonic() - t0, 3))
+    except Cancelled:
+        logs.job_event(job_id, "cancelled", kind=kind)
+    except EngineError as e:
+        if _set(db, job_id, ("running",), status="failed", error=str(e), finished_at=utcnow()):
+            logs.job_event(job_id, "failed", kind=kind, error=str(e))
+    except Exception as e:  # noqa: BLE001 - a job never takes the worker down
+        msg = f"internal error: {type(e).__name__}: {e}"
+        if _set(db, job_id, ("running",), status="failed", error=msg, finished_at=utcnow()):
+            logs.job_event(job_id, "failed", kind=kind, error=msg)
+
+
+def _opt_headline(doc: Dict[str, Any]) -> Dict[str, Any]:
+    """Headline columns of an optimization: the best combination's (or walk-forward OOS) metrics."""
+    from .engine import headline
+    best = doc.get("best") or {}
+    metrics = best.get("metrics") or doc.get("oos_metrics") or doc.get("metrics") or {}
+    return headline(metrics)
+
+
+def execute_shard(db: Database, engine: Engine, job_id: str, k: int, n: int, worker: str = "") -> str:
+    """Run shard k of n of an optimization; the worker storing the last shard merges. Returns a state."""
+    with db.session() as s:
+        run = s.get(Run, job_id)
+        if run is None:
+            return "missing"
+        if run.status in TERMINAL:
+            return run.status
+        req = json.loads(run.request)
+        sh = s.query(Shard).filter_by(job_id=job_id, k=k).one_or_none()
+        if sh is not None and sh.status == "done":
+            done_already = True
+        else:
+            done_already = False
+            if sh is None:
+                sh = Shard(job_id=job_id, k=k, n=n)
+                s.add(sh)
+            sh.status, sh.worker, sh.attempts = "running", worker, (sh.attempts or 0) + 1
+    if not done_already:
+        if _set(db, job_id, ("submitted",), status="running", started_at=utcnow(), attempts=Run.attempts + 1):
+            logs.job_event(job_id, "running", kind="optimize", shards=n)
+        logs.job_event(job_id, "shard_running", shard=f"{k}/{n}", worker=worker)
+        cancel = CancelCheck(db, job_id)
+        try:
+            doc = engine.optimize(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
+                                  req["strategy"], req["parameter_grid"], req["config"],
+                                  req["optimization_metric"], req["maximize"], req.get("min_trades", 0),
+                                  shard=(k, n), cancel=cancel)
+        except Cancelled:
+            return "cancelled"
+        except Exception as e:  # noqa: BLE001
+            msg = str(e) if isinstance(e, EngineError) else f"internal error: {type(e).__name__}: {e}"
+            if _set(db, job_id, ("submitted", "running"), status="failed", finished_at=utcnow(),
+                    error=f"shard {k}/{n}: {msg}"):
+                logs.job_event(job_id, "failed", shard=f"{k}/{n}", error=msg)
+            return "failed"
+        with db.session() as s:
+            sh = s.query(Shard).filter_by(job_id=job_id, k=k).one()
+            sh.status, sh.result = "done", json.dumps(doc)
+        logs.job_event(job_id, "shard_done", shard=f"{k}/{n}", worker=worker)
+    with db.session() as s:
+        done = s.query(func.count(Shard.id)).filter(Shard.job_id == job_id, Shard.status == "done").scalar()
+        s.execute(update(Run).where(Run.id == job_id, Run.status == "running")
+                  .values(shards_done=done, progress=done / n).execution_options(synchronize_session=False))
+    if done < n:
+        return "shard_done"
+    # the last shard: claim the merge once (a retried shard finds the job already merging or done)
+    if not _set(db, job_id, ("running", "submitted"), status="merging"):
+        return "shard_done"
+    try:
+        with db.session() as s:
+            rows = s.query(Shard).filter_by(job_id=job_id).order_by(Shard.k).all()
+            docs = [json.loads(r.result) for r in rows]
+        merged = engine.merge(docs)
+        _set(db, job_id, ("merging",), status="completed", progress=1.0, finished_at=utcnow(),
+             result=json.dumps(merged), **_opt_headline(merged))
+        logs.job_event(job_id, "completed", kind="optimize", shards=n)
+        return "completed"
+    except Exception as e:  # noqa: BLE001
+        msg = str(e) if isinstance(e, EngineError) else f"internal error: {type(e).__name__}: {e}"
+        _set(db, job_id, ("merging",), status="failed", error=f"merge: {msg}", finished_at=utcnow())
+        logs.job_event(job_id, "failed", error=f"merge: {msg}")
+        return "failed"
+
+
+class JobManager:
+    """Creates job rows and hands them to the in-process pool or to Celery."""
+
+    def __init__(self, settings: Any, db: Database, engine: Engine, cache: Any) -> None:
+        self.settings = settings
+        self.db = db
+        self.engine = engine
+        self.cache = cache
+        self.pool: Optional[ThreadPoolExecutor] = None
+        self._events: Dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.celery = None
+        if settings.use_celery:
+            from .worker import make_celery
+            self.celery = make_celery(settings)
+        else:
+            self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="cryptota-job")
+
+    # ---- submission --------------------------------------------------------------------------
+    def submit(self, kind: str, req: Dict[str, Any]) -> Dict[str, Any]:
+        """Create the job; a backtest found in the result cache completes at once (cached)."""
+        job_id = new_id()
+        common = dict(id=job_id, kind=kind, strategy=req["strategy"], symbol=req["symbol"],
+                      timeframe=req["timeframe"], start_ms=req.get("start_ms"), end_ms=req.get("end_ms"),
+                      config=json.dumps(req["config"]), request=json.dumps(req))
+        if kind == "backtest":
+            common["parameters"] = json.dumps(req["parameters"])
+            rk = _req_key(self.engine, req)
+            hit = self.cache.get(rk) if rk else None
+            if hit is not None:
+                now = utcnow()
+                with self.db.session() as s:
+                    s.add(Run(status="completed", progress=1.0, cached=True, cache_key=hit["cache_key"],
+                              result=json.dumps(hit["result"]), report_html=hit.get("report_html"),
+                              created_at=now, started_at=now, finished_at=now, **hit["headline"], **common))
+                logs.job_event(job_id, "completed", kind=kind, cached=True)
+                return {"job_id": job_id, "status": "completed", "cached": True,
+                        "message": "identical backtest found in the result cache; results are ready"}
+        else:
+            common["parameters"] = json.dumps(req["parameter_grid"])
+        with self.db.session() as s:
+            s.add(Run(status="submitted", progress=0.0, **common))
+        logs.job_event(job_id, "submitted", kind=kind, strategy=req["strategy"], symbol=req["symbol"])
+        self.dispatch(job_id, kind, req)
+        return {"job_id": job_id, "status": "submitted", "cached": False,
+                "message": f"{kind} job accepted; poll /backtest/{job_id}/status"}
+
+    def dispatch(self, job_id: str, kind: str, req: Dict[str, Any]) -> None:
+        if self.celery is not None:
+            n = self.settings.shards
+            if kind == "optimize" and not req.get("walk_forward") and n > 1:
+                _set(self.db, job_id, ("submitted",), shards_total=n)
+                for k in range(n):
+                    self.celery.send_task("cryptota.shard", args=[job_id, k, n])
+            else:
+                self.celery.send_task("cryptota.job", args=[job_id])
+            return
+        ev = threading.Event()
+        with self._lock:
+            self._events[job_id] = ev
+        assert self.pool is not None
+        self.pool.submit(self._run_local, job_id, ev)
+
+    def _run_local(self, job_id: str, ev: threading.Event) -> None:
+        try:
+            execute_job(self.db, self.engine, self.cache, job_id, ev, worker="in-process")
+        finally:
+            with self._lock:
+                self._events.pop(job_id, None)
+
+    # ---- cancellation ------------------------------------------------------------------------
+    def cancel(self, job_id: str) -> Optional[str]:
+        """Cancel a job that has not finished; returns the status after the call (None: unknown id)."""
+        st = _status(self.db, job_id)
+        if st is None:
+            return None
+        if st in TERMINAL:
+            return st
+        if _set(self.db, job_id, ("submitted", "running", "merging"), status="cancelled", finished_at=utcnow(),
+                error="cancelled by the client"):
+            with self._lock:
+                ev = self._events.get(job_id)
+            if ev is not None:
+                ev.set()
+            logs.job_event(job_id, "cancelled")
+        return _status(self.db, job_id)
+
+    # ---- restart recovery --------------------------------------------------------------------
+    def recover(self) -> List[str]:
+        """Jobs left unfinished by a previous process: resume them or fail them with the reason.
+
+        With Celery the broker still holds their tasks (acks_late), so only in-process jobs are
+        handled here.
+        """
+        if self.celery is not None:
+            return []
+        with self.db.session() as s:
+            rows = s.query(Run).filter(Run.status.in_(("submitted", "running", "merging"))) \
+                .order_by(Run.created_at).all()
+            pending = [(r.id, r.kind, r.request) for r in rows]
+        out = []
+        for job_id, kind, raw in pending:
+            if not self.settings.resume_jobs:
+                _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", finished_at=utcnow(),
+                     error="interrupted by a service restart (CRYPTOTA_RESUME_JOBS=false); submit it again")
+                logs.job_event(job_id, "failed", reason="restart")
+                continue
+            try:
+                req = json.loads(raw)
+                req["strategy"], req["symbol"]
+            except (ValueError, TypeError, KeyError):
+                _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", finished_at=utcnow(),
+                     error="interrupted by a service restart and its stored request is unreadable")
+                logs.job_event(job_id, "failed", reason="restart")
+                continue
+            _set(self.db, job_id, ("running", "merging"), status="submitted", progress=0.0)
+            logs.job_event(job_id, "resumed", kind=kind)
+            self.dispatch(job_id, kind, req)
+            out.append(job_id)
+        return out
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -1,0 +1,378 @@
+"""Every endpoint through FastAPI's TestClient, against SQLite or PostgreSQL (CT_SERVICE_DB).
+
+Expected numbers come from calling the library directly through the binding on the same
+candles (the service must serve exactly what the library computes), from the candle files
+themselves (row counts, first bar), or from hand-worked arithmetic shown in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import cryptota as ct
+import support
+from conftest import BACKEND, wait_done
+
+# 2021 of BTCUSDT 1h: 8,747 bars (365 days x 24 = 8,760 hours, 13 missing in Binance's history).
+BT = {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h", "start_date": "2021-01-01",
+      "end_date": "2021-12-31", "initial_capital": 10000, "commission": 0.001,
+      "parameters": {"rsi_period": 14, "oversold": 30, "overbought": 70}}
+T0, T1 = 1609459200000, 1640995200000  # 2021-01-01 and 2022-01-01 00:00 UTC (end date inclusive)
+
+
+def direct_backtest(params=None, config=None):
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    cfg = {"capital": 10000, "commission": 0.001}
+    cfg.update(config or {})
+    return ct.backtest(feed, "rsi", params=params or BT["parameters"], config=cfg)
+
+
+def submit(client, body=None, path="/backtest/run", **kw):
+    r = client.post(path, json=body or BT, **kw)
+    assert r.status_code in (200, 202), r.text
+    out = r.json()
+    assert r.status_code == (200 if out["cached"] else 202)  # 200: answered from the cache
+    return out
+
+
+def test_health_reports_each_part(client):
+    r = client.get("/health")
+    assert r.status_code == 200, r.text
+    h = r.json()
+    assert h["status"] == "ok"
+    assert h["database"] == {"status": "ok", "backend": "postgresql" if BACKEND == "postgresql" else "sqlite"}
+    assert h["redis"]["status"] == "not configured"
+    assert h["workers"]["mode"] == "in-process" and h["workers"]["count"] == 2
+    assert h["library"]["binding"] is True
+
+
+def test_strategies_and_indicators_are_the_library_tables(client):
+    r = client.get("/strategies")
+    assert r.status_code == 200
+    got = {s["name"]: s for s in r.json()["strategies"]}
+    want = {s["name"] for s in ct.strategies()}
+    assert set(got) == want and "rsi" in got
+    # DESIGN.md section 6: rsi has rsi_period 14, oversold 30, overbought 70, fraction 1.0
+    defaults = {p["name"]: p["default"] for p in got["rsi"]["parameters"]}
+    assert defaults["rsi_period"] == 14 and defaults["oversold"] == 30 and defaults["overbought"] == 70
+    r = client.get("/indicators")
+    assert r.status_code == 200
+    names = [i["name"] for i in r.json()["indicators"]]
+    assert names == [i.name for i in ct.ta.indicators()] and len(names) > 0
+
+
+def test_backtest_results_equal_the_library(client):
+    sub = submit(client)
+    assert sub["status"] == "submitted" and sub["cached"] is False and len(sub["job_id"]) == 32
+    st = wait_done(client, sub["job_id"])
+    assert st["status"] == "completed", st
+    assert st["progress"] == 1.0 and st["error"] is None
+    r = client.get(f"/backtest/{sub['job_id']}/results")
+    assert r.status_code == 200
+    body = r.json()
+    ref = direct_backtest()
+    doc = body["result"]
+    assert body["cached"] is False and body["cache_key"] == ref.cache_key()
+    assert doc == ref.to_dict()  # the library's own document, unchanged
+    assert len(doc["trades"]) == len(ref.trades)
+    # the runs list carries the headline columns of the same result
+    runs = client.get("/backtests", params={"strategy": "rsi", "symbol": "BTCUSDT"}).json()["runs"]
+    run = [x for x in runs if x["job_id"] == sub["job_id"]][0]
+    assert run["total_trades"] == len(ref.trades)
+    m = ref.metrics
+    for k in ("total_return", "sharpe_ratio", "max_drawdown"):
+        assert run[k] == pytest.approx(m[k], rel=0, abs=0)
+    r = client.get(f"/backtest/{sub['job_id']}/report")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<svg" in r.text and "http://" not in r.text.replace("http://www.w3.org", "")
+
+
+def test_identical_backtest_is_served_from_the_cache(client):
+    first = submit(client)
+    assert wait_done(client, first["job_id"])["status"] == "completed"
+    again = submit(client)
+    assert again["status"] == "completed" and again["cached"] is True
+    a = client.get(f"/backtest/{first['job_id']}/results").json()
+    b = client.get(f"/backtest/{again['job_id']}/results").json()
+    assert b["cached"] is True and a["cached"] is False
+    assert a["result"] == b["result"] and a["cache_key"] == b["cache_key"]
+    assert client.get(f"/backtest/{again['job_id']}/status").json()["cached"] is True
+    assert client.get(f"/backtest/{again['job_id']}/report").status_code == 200
+    # a different parameter is a different key: computed, not cached
+    other = dict(BT, parameters={"rsi_period": 21})
+    third = submit(client, other)
+    assert third["cached"] is False
+    assert wait_done(client, third["job_id"])["status"] == "completed"
+
+
+@pytest.mark.parametrize("change,where,words", [
+    ({"strategy": "nope"}, "strategy", ["unknown strategy 'nope'", "rsi"]),
+    ({"parameters": {"rsi_periodd": 14}}, "rsi_periodd", ["unknown parameter 'rsi_periodd'", "rsi_period"]),
+    ({"parameters": {"rsi_period": "x"}}, "rsi_period", ["expected a number"]),
+    ({"parameters": {"rsi_period": 100000}}, "rsi_period", ["outside"]),
+    ({"start_date": "2021-13-45"}, "start_date", ["not a date"]),
+    ({"start_date": "2021-06-01", "end_date": "2021-05-01"}, "end_date", ["empty date range"]),
+    ({"timeframe": "7m"}, "timeframe", ["not a Binance interval"]),
+    ({"symbol": "btc/usdt"}, "symbol", ["not a Binance symbol"]),
+    ({"commission": 0.5}, "commission", ["fraction"]),
+    ({"config": {"capitol": 5}}, "config", ["unknown config key 'capitol'"]),
+])
+def test_backtest_validation_errors_name_the_field(client, change, where, words):
+    r = client.post("/backtest/run", json=dict(BT, **change))
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    text = json.dumps(detail)
+    assert any(where in [str(x) for x in d["loc"]] for d in detail), detail
+    for w in words:
+        assert w in text, (w, detail)
+
+
+def test_backtest_on_a_range_without_candles_fails_with_the_reason(client):
+    # BTCUSDT 1h starts 2017-08-17: 2010 has no candles, the job fails and says so.
+    job = submit(client, dict(BT, start_date="2010-01-01", end_date="2010-02-01"))
+    st = wait_done(client, job["job_id"])
+    assert st["status"] == "failed" and "no candles" in st["error"]
+    r = client.get(f"/backtest/{job['job_id']}/results")
+    assert r.status_code == 409 and "failed" in r.json()["detail"]
+
+
+OPT = {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h", "start_date": "2021-01-01",
+       "end_date": "2021-12-31", "parameter_grid": {"rsi_period": [10, 14, 21], "oversold": {"from": 20, "to": 35, "step": 5}},
+       "optimization_metric": "sharpe_ratio"}
+
+
+def test_optimize_returns_the_library_table(client):
+    job = submit(client, OPT, path="/backtest/optimize")
+    st = wait_done(client, job["job_id"])
+    assert st["status"] == "completed", st
+    body = client.get(f"/backtest/{job['job_id']}/results").json()
+    doc = body["result"]
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    ref = json.loads(ct.optimize(feed, "rsi", grid=OPT["parameter_grid"], metric="sharpe_ratio",
+                                 config={"capital": 10000.0, "commission": 0.001}).to_json())
+    assert doc == ref
+    # 3 periods x 4 oversold levels (20, 25, 30, 35) = 12 combinations
+    assert doc["total"] == 12 and len(doc["rows"]) == doc["evaluated"]
+    assert "dsr" in doc and "pbo" in doc and doc["best"]["parameters"] == doc["rows"][0]["parameters"]
+    assert client.get(f"/backtest/{job['job_id']}/report").status_code == 404
+
+
+def test_walk_forward_option(client):
+    body = dict(OPT, walk_forward={"train_bars": 2000, "test_bars": 1000})
+    job = submit(client, body, path="/backtest/optimize")
+    st = wait_done(client, job["job_id"])
+    assert st["status"] == "completed", st
+    doc = client.get(f"/backtest/{job['job_id']}/results").json()["result"]
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    ref = ct.walk_forward(feed, "rsi", grid=OPT["parameter_grid"], train=2000, test=1000, metric="sharpe_ratio",
+                          config={"capital": 10000.0, "commission": 0.001})
+    assert doc == json.loads(ref.to_json())
+    r = client.get(f"/backtest/{job['job_id']}/report")
+    assert r.status_code == 200 and "<svg" in r.text
+
+
+def test_optimize_validation(make_client):
+    client = make_client(CRYPTOTA_MAX_GRID="10")
+    r = client.post("/backtest/optimize", json=OPT)  # 12 combinations > 10
+    assert r.status_code == 422
+    assert "12 combinations" in r.text and "CRYPTOTA_MAX_GRID" in r.text
+    r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid={"rsi_period": [14]},
+                                                     optimization_metric="sharpness"))
+    assert r.status_code == 422 and "unknown metric 'sharpness'" in r.text
+    r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid={"bogus": [1, 2]}))
+    assert r.status_code == 422 and "unknown parameter 'bogus'" in r.text
+    r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid={"rsi_period": {"from": 20, "to": 10, "step": 1}}))
+    assert r.status_code == 422 and "from <= to" in r.text
+    r = client.post("/backtest/optimize", json=dict(OPT, walk_forward={"train_bars": 0, "test_bars": 10}))
+    assert r.status_code == 422 and "train_bars" in r.text
+
+
+def test_cancel_queued_and_running_jobs(make_client):
+    client = make_client(CRYPTOTA_WORKERS="1")
+    big = dict(OPT, start_date="2018-01-01", end_date="2023-12-31",
+               parameter_grid={"rsi_period": {"from": 2, "to": 60, "step": 1},
+                               "oversold": {"from": 10, "to": 45, "step": 1}})
+    running = submit(client, big, path="/backtest/optimize")
+    queued = submit(client)  # waits behind `running` (one worker)
+    r = client.delete(f"/backtest/{queued['job_id']}")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    end = time.monotonic() + 30
+    while client.get(f"/backtest/{running['job_id']}/status").json()["status"] == "submitted":
+        assert time.monotonic() < end
+        time.sleep(0.02)
+    r = client.delete(f"/backtest/{running['job_id']}")
+    assert r.json()["status"] == "cancelled"
+    time.sleep(1.5)  # the worker notices within 0.5 s and stops; nothing overwrites the status
+    for j in (running, queued):
+        st = client.get(f"/backtest/{j['job_id']}/status").json()
+        assert st["status"] == "cancelled" and st["error"] == "cancelled by the client"
+        assert client.get(f"/backtest/{j['job_id']}/results").status_code == 409
+    assert client.get(f"/backtest/{queued['job_id']}/status").json()["started_at"] is None
+    # a finished job keeps its status
+    done = submit(client, dict(BT, parameters={"rsi_period": 9}))
+    assert wait_done(client, done["job_id"])["status"] == "completed"
+    assert client.delete(f"/backtest/{done['job_id']}").json()["status"] == "completed"
+    assert client.delete("/backtest/" + "0" * 32).status_code == 404
+    assert client.get("/backtest/nothex/status").status_code == 404
+
+
+def test_backtests_list_filters_and_limit(client):
+    ids = [submit(client, dict(BT, parameters={"rsi_period": p}))["job_id"] for p in (7, 8, 9)]
+    eth = submit(client, dict(BT, symbol="ETHUSDT"))["job_id"]
+    for j in ids + [eth]:
+        assert wait_done(client, j)["status"] == "completed"
+    r = client.get("/backtests", params={"symbol": "BTCUSDT", "limit": 2}).json()
+    assert r["total"] == 3 and len(r["runs"]) == 2
+    assert {x["job_id"] for x in r["runs"]} <= set(ids)
+    r = client.get("/backtests", params={"symbol": "ethusdt"}).json()
+    assert [x["job_id"] for x in r["runs"]] == [eth]
+    assert client.get("/backtests", params={"strategy": "sma_cross"}).json()["total"] == 0
+    assert client.get("/backtests", params={"limit": 0}).status_code == 422
+
+
+def test_data_coverage(client):
+    r = client.get("/data/BTCUSDT/1h")
+    assert r.status_code == 200, r.text
+    cov = r.json()
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h"))
+    assert cov["rows"] == len(feed) and cov["first_time_ms"] == int(feed.time[0])
+    assert cov["last_time_ms"] == int(feed.time[len(feed) - 1]) and cov["missing_bars"] == feed.missing_bars
+    assert client.get("/data/NOPEUSDT/1h").status_code == 404
+    assert client.get("/data/BTCUSDT/7m").status_code == 422
+
+
+def test_data_fetch_through_the_binance_mock(make_client):
+    mock = support.BinanceMock()
+    try:
+        client = make_client(CRYPTOTA_BINANCE_URL=mock.url, CRYPTOTA_CANDLE_DIRS="")
+        assert client.get("/data/ETHUSDT/1h").status_code == 404
+        # 2020-01-01 .. 2020-01-10 inclusive = 10 days x 24 bars = 240 bars
+        r = client.post("/data/fetch", json={"symbol": "ETHUSDT", "timeframe": "1h",
+                                             "start_date": "2020-01-01", "end_date": "2020-01-10"})
+        assert r.status_code == 200, r.text
+        cov = r.json()
+        assert cov["rows"] == 240 and cov["first_time_ms"] == 1577836800000 and cov["in_cache"] is True
+        assert cov["source"].endswith(".ctz")
+        assert client.get("/data/ETHUSDT/1h").json()["rows"] == 240
+        # the cached candles serve a backtest at once
+        job = submit(client, dict(BT, symbol="ETHUSDT", start_date="2020-01-01", end_date="2020-01-10"))
+        assert wait_done(client, job["job_id"])["status"] == "completed"
+        r = client.post("/data/fetch", json={"symbol": "NOSUCHUSDT", "timeframe": "1h", "start_date": "2020-01-01",
+                                             "end_date": "2020-01-02"})
+        assert r.status_code == 422 and "NOSUCHUSDT" in r.text
+    finally:
+        mock.stop()
+
+
+def test_bearer_auth(make_client):
+    client = make_client(CRYPTOTA_API_TOKEN="s3cret-token")
+    r = client.get("/strategies")
+    assert r.status_code == 401 and "missing bearer token" in r.text
+    r = client.get("/strategies", headers={"Authorization": "Bearer wrong-token"})
+    assert r.status_code == 401 and "invalid bearer token" in r.text
+    assert client.get("/openapi.json").status_code == 401
+    ok = {"Authorization": "Bearer s3cret-token"}
+    assert client.get("/strategies", headers=ok).status_code == 200
+    assert client.get("/health").status_code == 200  # /health needs no token
+    job = submit(client, headers=ok)
+    assert wait_done(client, job["job_id"], headers=ok)["status"] == "completed"
+
+
+def test_rate_limit_token_bucket(make_client):
+    client = make_client(CRYPTOTA_RATE_LIMIT="0.5", CRYPTOTA_RATE_BURST="3")
+    codes = [client.get("/strategies").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # a burst of 3, then empty
+    r = client.get("/strategies")
+    assert r.status_code == 429
+    # refill at 0.5 token/s: a full token is 2 s away, at most (rounded up to whole seconds)
+    assert 1 <= int(r.headers["Retry-After"]) <= 2
+    assert client.get("/health").status_code == 200  # not limited
+
+
+def test_openapi_docs_and_cors(make_client):
+    client = make_client(CRYPTOTA_CORS_ORIGINS="https://app.example.com")
+    spec = client.get("/openapi.json").json()
+    for p in ("/backtest/run", "/backtest/{job_id}/status", "/backtest/{job_id}/results", "/backtest/{job_id}/report",
+              "/backtest/{job_id}", "/backtest/optimize", "/data/fetch", "/data/{symbol}/{timeframe}",
+              "/backtests", "/strategies", "/indicators", "/health"):
+        assert p in spec["paths"], p
+    assert "swagger" in client.get("/docs").text.lower()
+    r = client.options("/strategies", headers={"Origin": "https://app.example.com",
+                                               "Access-Control-Request-Method": "GET"})
+    assert r.headers.get("access-control-allow-origin") == "https://app.example.com"
+    r = client.options("/strategies", headers={"Origin": "https://evil.example.com",
+                                               "Access-Control-Request-Method": "GET"})
+    assert r.headers.get("access-control-allow-origin") is None
+
+
+def test_json_logs_have_no_secrets(make_client, capfd):
+    client = make_client(CRYPTOTA_API_TOKEN="s3cret-token", CRYPTOTA_LOG_LEVEL="info")
+    ok = {"Authorization": "Bearer s3cret-token"}
+    job = submit(client, headers=ok)
+    wait_done(client, job["job_id"], headers=ok)
+    client.get("/strategies?x=s3cret-token")
+    err = capfd.readouterr().err
+    lines = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
+    reqs = [x for x in lines if x["event"] == "request"]
+    assert any(x["path"] == "/backtest/run" and x["status"] == 202 for x in reqs)
+    jobs = [x["state"] for x in lines if x["event"] == "job" and x["job_id"] == job["job_id"]]
+    assert jobs[:1] == ["submitted"] and "completed" in jobs
+    assert "s3cret" not in err
+
+
+def test_restart_resumes_or_fails_queued_jobs(make_client, make_env):
+    from cryptota_service.db import Database, Run
+    client = make_client()
+    app = client.app
+    svc = app.state.svc
+    svc.jobs.dispatch = lambda *a, **k: None  # this process "dies" before running anything
+    queued = [submit(client, dict(BT, parameters={"rsi_period": p}))["job_id"] for p in (11, 12)]
+    opt = submit(client, OPT, path="/backtest/optimize")["job_id"]
+    db = Database(svc.settings.database_url)
+    with db.session() as s:  # one was mid-run, one has a request a newer version cannot read
+        s.get(Run, queued[1]).status = "running"
+        broken = Run(id="f" * 32, kind="backtest", status="submitted", strategy="rsi", symbol="BTCUSDT",
+                     timeframe="1h", request="{not json", config="{}")
+        s.add(broken)
+    svc.stop()
+    client2 = make_client()  # same data dir and database: the restarted service
+    for j in queued + [opt]:
+        assert wait_done(client2, j)["status"] == "completed"
+    st = client2.get("/backtest/" + "f" * 32 + "/status").json()
+    assert st["status"] == "failed" and "restart" in st["error"]
+    # with CRYPTOTA_RESUME_JOBS=false, unfinished jobs fail with the reason instead
+    client2.app.state.svc.jobs.dispatch = lambda *a, **k: None
+    left = submit(client2, dict(BT, parameters={"rsi_period": 13}))["job_id"]
+    client2.app.state.svc.stop()
+    client3 = make_client(CRYPTOTA_RESUME_JOBS="false")
+    st = client3.get(f"/backtest/{left}/status").json()
+    assert st["status"] == "failed" and "service restart" in st["error"]
+    db.dispose()
+
+
+def test_config_is_validated_at_start(make_env, workdir):
+    from cryptota_service.config import ConfigError, load_settings
+    for key, val, words in [("PORT", "80000", "PORT"), ("CRYPTOTA_RATE_LIMIT", "fast", "CRYPTOTA_RATE_LIMIT"),
+                            ("DATABASE_URL", "mysql://x@h/db", "DATABASE_URL"),
+                            ("CELERY_BROKER_URL", "amqp://h", "CELERY_BROKER_URL"),
+                            ("CRYPTOTA_CORS_ORIGINS", "not an origin", "CRYPTOTA_CORS_ORIGINS"),
+                            ("CRYPTOTA_RESUME_JOBS", "maybe", "CRYPTOTA_RESUME_JOBS"),
+                            ("CRYPTOTA_API_TOKEN", "short", "CRYPTOTA_API_TOKEN")]:
+        with pytest.raises(ConfigError, match=words):
+            load_settings(environ=make_env(**{key: val}))
+    # a .env file is read, and the environment wins over it
+    envfile = os.path.join(workdir, "service.env")
+    with open(envfile, "w") as fh:
+        fh.write("# comment\nCRYPTOTA_MAX_GRID=77\nexport PORT='9009'\nDATABASE_URL=postgresql://u:pw@db/x\n")
+    s = load_settings(environ=make_env(PORT="9010"), env_file=envfile)
+    assert s.max_grid == 77 and s.port == 9010
+    assert "pw" not in json.dumps(s.public_dict())
+    # the command line entry point prints one clear line and exits 2
+    p = subprocess.run([support.PY, "-m", "cryptota_service"], env=support.child_env(**make_env(PORT="0x1")),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "configuration error: PORT='0x1'" in p.stderr

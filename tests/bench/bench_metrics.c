@@ -1,0 +1,192 @@
+/*
+ * Metrics, result JSON and report cost (DESIGN.md sections 8, 10 and 11). The BTC 1m candles
+ * (about 130k bars) and the same candles repeated to 1M bars are backtested with the built-in
+ * `rsi` class; on each result this times, best of several runs:
+ *   - the backtest itself (ct_engine_run, warm), the reference the metrics must stay under 10% of;
+ *   - every metric at once (ct__metrics_compute, the optimizer's path);
+ *   - a plain loop over the equity computing only mean and standard deviation of the returns,
+ *     the floor any single pass over the curve pays;
+ *   - ct_result_json (2000 equity points, and the full curve) and ct_result_report_html, with
+ *     the file sizes.
+ * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared, loaded machine wall
+ * time of the longer runs is inflated by preemption; CPU time compares like with like.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cryptota/cryptota.h"
+#include "internal/result_internal.h"
+#include "metrics/metrics_internal.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* mean and std of the returns: the cheapest useful pass over an equity curve */
+static double plain_pass(const double *e, int64_t n)
+{
+    double s1 = 0, s2 = 0;
+    for (int64_t i = 1; i < n; i++) {
+        double r = (e[i] - e[i - 1]) / e[i - 1];
+        s1 += r;
+        s2 += r * r;
+    }
+    double m = s1 / (double)(n - 1);
+    return m / sqrt(s2 / (double)(n - 1) - m * m);
+}
+
+typedef struct big {
+    int64_t *t;
+    double *col[5];
+    ct_feed *feed;
+} big;
+
+/* the source candles repeated to n bars, times continuing at the same step */
+static void make_big(const ct_feed *src, int64_t n, big *b)
+{
+    int64_t m = ct_feed_len(src), step = ct_feed_interval_ms(src);
+    const int64_t *st = ct_feed_time(src);
+    b->t = malloc((size_t)n * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++)
+        b->t[i] = st[0] + i * step;
+    for (int k = 0; k < 5; k++) {
+        b->col[k] = malloc((size_t)n * sizeof(double));
+        const double *sc = ct_feed_column(src, k);
+        for (int64_t i = 0; i < n; i += m)
+            memcpy(b->col[k] + i, sc, (size_t)(n - i < m ? n - i : m) * sizeof(double));
+    }
+    if (ct_feed_from_arrays(ct_feed_symbol(src), step, b->t, b->col[0], b->col[1], b->col[2], b->col[3], b->col[4], n,
+                            CT_FEED_BORROW, &b->feed) != CT_OK) {
+        fprintf(stderr, "bench_metrics: feed: %s\n", ct_last_error());
+        exit(1);
+    }
+}
+
+static void free_big(big *b)
+{
+    ct_feed_destroy(b->feed);
+    free(b->t);
+    for (int k = 0; k < 5; k++)
+        free(b->col[k]);
+}
+
+static long file_size(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static void bench_one(const ct_feed *feed, const char *label)
+{
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    if (ct_engine_create(&e) != CT_OK || ct_strategy_create_by_name("rsi", &s) != CT_OK) {
+        fprintf(stderr, "bench_metrics: engine: %s\n", ct_last_error());
+        exit(1);
+    }
+    double bt = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        ct_result_destroy(r);
+        r = NULL;
+        double t0 = now_s();
+        if (ct_engine_run(e, feed, s, &r) != CT_OK) {
+            fprintf(stderr, "bench_metrics: run: %s\n", ct_last_error());
+            exit(1);
+        }
+        double dt = now_s() - t0;
+        if (rep > 0 && dt < bt) /* warm runs (the first fills the indicator cache) */
+            bt = dt;
+    }
+    int64_t n = ct_result_len(r);
+    double vals[128], met = 1e9, base = 1e9, sel = 1e9, sink = 0;
+    /* an optimizer ranking by sharpe_ratio with headline columns: no log, percentile or benchmark group */
+    const int32_t which[6] = {ct_metric_find("sharpe_ratio"), ct_metric_find("total_return"),
+                              ct_metric_find("max_drawdown"), ct_metric_find("total_trades"),
+                              ct_metric_find("win_rate"), ct_metric_find("profit_factor")};
+    for (int rep = 0; rep < 7; rep++) {
+        double t0 = now_s();
+        if (ct__metrics_compute(r, vals) != CT_OK) {
+            fprintf(stderr, "bench_metrics: metrics: %s\n", ct_last_error());
+            exit(1);
+        }
+        double t1 = now_s();
+        sink += plain_pass(r->equity, n);
+        double t2 = now_s();
+        ct__metrics_compute_select(r, which, 6, vals);
+        double t3 = now_s();
+        met = fmin(met, t1 - t0);
+        base = fmin(base, t2 - t1);
+        sel = fmin(sel, t3 - t2);
+    }
+    char html[256], json[256];
+    snprintf(html, sizeof(html), "bench_metrics_%d.html", (int)getpid());
+    snprintf(json, sizeof(json), "bench_metrics_%d.json", (int)getpid());
+    double rep_t = 1e9, js_t = 1e9, jsf_t = 1e9;
+    size_t js_len = 0, jsf_len = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_s();
+        if (ct_result_report_html(r, html) != CT_OK) {
+            fprintf(stderr, "bench_metrics: report: %s\n", ct_last_error());
+            exit(1);
+        }
+        double t1 = now_s();
+        char *js = NULL;
+        ct_result_json(r, 2000, &js);
+        double t2 = now_s();
+        js_len = strlen(js);
+        ct_free(js);
+        double t3 = now_s();
+        ct_result_json(r, 0, &js);
+        double t4 = now_s();
+        jsf_len = strlen(js);
+        ct_free(js);
+        rep_t = fmin(rep_t, t1 - t0);
+        js_t = fmin(js_t, t2 - t1);
+        jsf_t = fmin(jsf_t, t4 - t3);
+    }
+    long hsize = file_size(html);
+    remove(html);
+    (void)json;
+    printf("%-6s bars %8lld trades %5lld | backtest %7.2f ms | metrics (%d) %6.2f ms = %5.1f%% of the backtest | "
+           "plain pass %5.2f ms (metrics/plain %.1fx) [sink %.3g]\n",
+           label, (long long)n, (long long)ct_result_trade_count(r), bt * 1e3, ct_metric_count(), met * 1e3,
+           100.0 * met / bt, base * 1e3, met / base, sink);
+    printf("%-6s select (sharpe + 5 headline metrics) %6.2f ms = %5.1f%% of the backtest\n", label, sel * 1e3,
+           100.0 * sel / bt);
+    printf("%-6s report %7.1f ms, %7.1f KB | json (2000 points) %6.1f ms, %7.1f KB | json (full curve) %7.1f ms, "
+           "%8.1f KB\n",
+           label, rep_t * 1e3, (double)hsize / 1024.0, js_t * 1e3, (double)js_len / 1024.0, jsf_t * 1e3,
+           (double)jsf_len / 1024.0);
+    ct_result_destroy(r);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+}
+
+int main(void)
+{
+    const char *dir = getenv("CT_DATA_DIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst", dir ? dir : "../shared/data/candles");
+    ct_feed *src = NULL;
+    if (ct_feed_load(path, CT_GAPS_KEEP, &src) != CT_OK) {
+        fprintf(stderr, "bench_metrics: %s: %s\n", path, ct_last_error());
+        return 1;
+    }
+    printf("bench_metrics: metrics, result JSON and HTML report on rsi backtests of BTCUSDT 1m\n");
+    bench_one(src, "130k");
+    big b;
+    make_big(src, 1000000, &b);
+    bench_one(b.feed, "1M");
+    free_big(&b);
+    ct_feed_destroy(src);
+    return 0;
+}

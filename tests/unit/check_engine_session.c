@@ -1,0 +1,232 @@
+/*
+ * Streaming sessions: pushing a feed's bars one at a time through the paper broker gives the
+ * backtest's trades and equity bit for bit (indicators are streamed, not recomputed), for
+ * several built-ins and both fill modes; a host broker receives the orders and reports fills;
+ * bad bars and failing callbacks are reported.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal/result_internal.h"
+#include "test_util.h"
+
+static void same_as_backtest(const char *strategy, const char *params, const char *config)
+{
+    ct_feed *f = NULL;
+    ck_assert_ok(ct_feed_load(ct_test_data("binance_BTCUSDT_1d_2017-08-17_2022-10-10.csv.zst"), CT_GAPS_KEEP, &f));
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *rb = NULL, *rs = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    if (config)
+        ck_assert_ok(ct_engine_configure_json(e, config));
+    ck_assert_ok(ct_strategy_create_by_name(strategy, &s));
+    if (params)
+        ck_assert_ok(ct_strategy_set_json(s, params));
+    ck_assert_ok(ct_engine_run(e, f, s, &rb));
+    ck_assert_ok(ct_session_create(e, s, ct_feed_symbol(f), ct_feed_interval_ms(f), &ss));
+    int64_t n = ct_feed_len(f);
+    const int64_t *t = ct_feed_time(f);
+    const double *o = ct_feed_open(f), *h = ct_feed_high(f), *l = ct_feed_low(f), *c = ct_feed_close(f),
+                 *v = ct_feed_volume(f);
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_ok(ct_session_push(ss, t[i], o[i], h[i], l[i], c[i], v[i]));
+    ck_assert_int_eq(ct_session_len(ss), n);
+    ck_assert_ok(ct_session_result(ss, &rs));
+    ck_assert_int_eq(rs->n, rb->n);
+    ck_assert_msg(rb->n_trades > 0, "%s made no trade: the comparison would be empty", strategy);
+    ck_assert_int_eq(rs->n_trades, rb->n_trades);
+    ck_assert(memcmp(rs->trades, rb->trades, (size_t)rb->n_trades * sizeof(ct_trade)) == 0);
+    ck_assert(memcmp(rs->equity, rb->equity, (size_t)n * sizeof(double)) == 0);
+    ck_assert(memcmp(rs->position, rb->position, (size_t)n * sizeof(double)) == 0);
+    ck_assert_int_eq(rs->has_open, rb->has_open);
+    ck_assert_int_eq(rs->pending_at_end, rb->pending_at_end);
+    ck_assert(rs->final_cash == rb->final_cash);
+    ck_assert(rs->feed_hash == rb->feed_hash);
+    ck_assert(ct_session_equity(ss) == rb->equity[n - 1] || rb->pending_at_end > 0);
+    ct_result_destroy(rs);
+    ct_result_destroy(rb);
+    ct_session_destroy(ss);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+}
+
+START_TEST(session_rsi_next_open) { same_as_backtest("rsi", NULL, NULL); }
+END_TEST
+
+START_TEST(session_rsi_close) { same_as_backtest("rsi", NULL, "{\"fill\":\"close\"}"); }
+END_TEST
+
+START_TEST(session_others)
+{
+    same_as_backtest("sma_cross", NULL, NULL);
+    same_as_backtest("macd_cross", NULL, "{\"fill\":\"close\"}");
+    same_as_backtest("bbands_reversion", NULL, NULL);
+    same_as_backtest("grid", "{\"lower\":3000,\"upper\":60000,\"levels\":20}", NULL);
+}
+END_TEST
+
+/* ---- host broker ---- */
+
+typedef struct {
+    int n_orders;
+    int64_t last_id;
+    int32_t last_type;
+    double last_qty;
+    int cancels;
+} broker_log;
+
+static ct_status broker(void *user, int32_t event, int64_t id, int32_t type, double qty, double price, double stop)
+{
+    broker_log *b = user;
+    (void)price;
+    (void)stop;
+    if (event == 1) {
+        b->cancels++;
+        return CT_OK;
+    }
+    b->n_orders++;
+    b->last_id = id;
+    b->last_type = type;
+    b->last_qty = qty;
+    return CT_OK;
+}
+
+START_TEST(session_host_broker)
+{
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    broker_log log;
+    memset(&log, 0, sizeof(log));
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("buy_hold", &s));
+    ck_assert_ok(ct_session_create(e, s, "BTCUSDT", 60000, &ss));
+    ck_assert_ok(ct_session_set_broker(ss, broker, &log));
+    ck_assert_status(ct_session_report_fill(ss, 1, 1, 100, 0), CT_E_STATE); /* no bar yet */
+    ck_assert_ok(ct_session_push(ss, 0, 100, 101, 99, 100, 5));
+    /* buy_hold places a target order on its first bar: the host sees it */
+    ck_assert_int_eq(log.n_orders, 1);
+    ck_assert_int_eq(log.last_type, CT_ORDER_TARGET);
+    ck_assert(log.last_qty == 1.0);
+    /* the paper broker does not fill it: the host does */
+    ck_assert_ok(ct_session_push(ss, 60000, 102, 103, 101, 102, 5));
+    ck_assert(ct_session_position(ss) == 0);
+    ck_assert_status(ct_session_report_fill(ss, 999, 1, 100, 0), CT_E_NOT_FOUND);
+    ck_assert_status(ct_session_report_fill(ss, log.last_id, 1, -5, 0), CT_E_INVALID_ARG);
+    /* 90 bought at 102 paying 9.18: cash 10000 - 9180 - 9.18 = 810.82; E = 810.82 + 90 * 102 */
+    ck_assert_ok(ct_session_report_fill(ss, log.last_id, 90, 102, 9.18));
+    ck_assert(ct_session_position(ss) == 90);
+    ck_assert(fabs(ct_session_cash(ss) - 810.82) < 1e-9);
+    ck_assert(fabs(ct_session_equity(ss) - (810.82 + 9180)) < 1e-9);
+    ck_assert_status(ct_session_report_fill(ss, log.last_id, 1, 102, 0), CT_E_NOT_FOUND); /* done */
+    ck_assert_ok(ct_session_push(ss, 120000, 102, 110, 101, 110, 5));
+    ck_assert(fabs(ct_session_equity(ss) - (810.82 + 9900)) < 1e-9);
+    ct_result *r = NULL;
+    ck_assert_ok(ct_session_result(ss, &r));
+    ck_assert_int_eq(ct_result_len(r), 3);
+    int32_t has = 0;
+    ck_assert_ok(ct_result_open_position(r, &has, NULL, NULL, NULL, NULL));
+    ck_assert_int_eq(has, 1);
+    ct_result_destroy(r);
+    /* a bad bar (time not increasing) is refused, the session continues */
+    ck_assert_status(ct_session_push(ss, 120000, 1, 1, 1, 1, 1), CT_E_DATA);
+    ck_assert_status(ct_session_push(ss, 180000, 1, 0.5, 1, 1, 1), CT_E_DATA); /* high < open */
+    ck_assert_int_eq(ct_session_len(ss), 3);
+    ck_assert_status(ct_session_set_broker(ss, NULL, NULL), CT_E_STATE);
+    ct_session_destroy(ss);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+}
+END_TEST
+
+static ct_status fail_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    if (ct_ctx_bar_index(c) == 1) {
+        ct_ctx_set_error(c, "session strategy failed");
+        return CT_E_INVALID_ARG;
+    }
+    return CT_OK;
+}
+
+START_TEST(session_failure)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_fail", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, fail_bar, NULL, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("session_fail", &s));
+    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ct_session *bad = NULL;
+    ck_assert_status(ct_session_create(e, s, "X", 0, &bad), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(bad);
+    ck_assert_ok(ct_session_push(ss, 0, 1, 1, 1, 1, 1));
+    ck_assert_status(ct_session_push(ss, 60000, 1, 1, 1, 1, 1), CT_E_PLUGIN);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "session strategy failed"));
+    ck_assert_status(ct_session_push(ss, 120000, 1, 1, 1, 1, 1), CT_E_STATE);
+    ct_session_destroy(ss);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ck_assert_ok(ct_strategy_unregister("session_fail"));
+}
+END_TEST
+
+START_TEST(session_oom_walk)
+{
+    int done = 0;
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+    for (int64_t k = 0; !done && k < 10000; k++) {
+        ct_engine *e = NULL;
+        ct_strategy *s = NULL;
+        ct_session *ss = NULL;
+        ct_result *r = NULL;
+        ct_test_failalloc_install(k);
+        ct_status st = ct_engine_create(&e);
+        if (st == CT_OK)
+            st = ct_strategy_create_by_name("sma_cross", &s);
+        if (st == CT_OK)
+            st = ct_strategy_set_json(s, "{\"fast\":3,\"slow\":8}");
+        if (st == CT_OK)
+            st = ct_session_create(e, s, "X", 60000, &ss);
+        for (int i = 0; st == CT_OK && i < 300; i++) {
+            double p = 100 + 5 * sin(i / 3.0);
+            st = ct_session_push(ss, (int64_t)i * 60000, p, p + 1, p - 1, p, 1);
+        }
+        if (st == CT_OK)
+            st = ct_session_result(ss, &r);
+        ck_assert_msg(st == CT_OK || st == CT_E_NOMEM, "fail_at %lld: %s", (long long)k, ct_status_name(st));
+        done = st == CT_OK;
+        if (done)
+            ck_assert_int_gt(ct_result_trade_count(r), 0);
+        ct_result_destroy(r);
+        ct_session_destroy(ss);
+        ct_strategy_destroy(s);
+        ct_engine_destroy(e);
+        ck_assert_int_eq(ct_alloc_live_count(), 0);
+        ct_test_failalloc_remove();
+    }
+    ck_assert(done);
+}
+END_TEST
+
+static Suite *session_suite(void)
+{
+    Suite *s = suite_create("engine_session");
+    TCase *tc = tcase_create("session");
+    tcase_add_test(tc, session_rsi_next_open);
+    tcase_add_test(tc, session_rsi_close);
+    tcase_add_test(tc, session_others);
+    tcase_add_test(tc, session_host_broker);
+    tcase_add_test(tc, session_failure);
+    tcase_add_test(tc, session_oom_walk);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return ct_test_run(session_suite()); }

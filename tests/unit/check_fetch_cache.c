@@ -1,0 +1,435 @@
+/*
+ * The fetcher's incremental cache against the local Binance mock: reuse without requests,
+ * extension at both ends, remembered exchange gaps, a damaged cache, resume after a killed
+ * fetch, two processes on one cache, and the `cryptota fetch` command.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../mock/mock_server.h"
+#include "test_util.h"
+
+static ct_mock g_mock;
+static char g_cache[1024];
+
+static void mock_up(void)
+{
+    const char *data = getenv("CT_DATA_DIR");
+    ck_assert_msg(data != NULL, "CT_DATA_DIR is not set");
+    ck_assert_msg(ct_mock_start(&g_mock, data) == 0, "cannot start the Binance mock");
+}
+
+static void mock_down(void) { ct_mock_stop(&g_mock); }
+
+static void rm_rf(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[4096];
+            snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* A clean mock and a fresh, empty cache directory per test. */
+static void setup(void)
+{
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    snprintf(g_cache, sizeof(g_cache), "%s/fetch-cache-%ld", ct_test_tmpdir(), (long)getpid());
+    rm_rf(g_cache);
+}
+
+static void teardown(void) { rm_rf(g_cache); }
+
+static int klines_requests(char *q, size_t cap) { return ct_mock_count(&g_mock, "/klines", q, cap); }
+
+static ct_fetcher *new_fetcher(void)
+{
+    ct_fetcher *f = NULL;
+    ck_assert_ok(ct_fetcher_create(&f));
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_BASE_URL, g_mock.url));
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, g_cache));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_RETRY_BASE_MS, 20));
+    return f;
+}
+
+static ct_feed *load_source(const char *name)
+{
+    ct_feed *src = NULL;
+    ck_assert_ok(ct_feed_load(ct_test_data(name), CT_GAPS_KEEP, &src));
+    return src;
+}
+
+static void assert_same_rows(const ct_feed *got, const ct_feed *src, int64_t lo, int64_t n)
+{
+    ck_assert_int_eq(ct_feed_len(got), n);
+    if (n == 0)
+        return;
+    ck_assert(memcmp(ct_feed_time(got), ct_feed_time(src) + lo, (size_t)n * sizeof(int64_t)) == 0);
+    for (int32_t fld = CT_FIELD_OPEN; fld <= CT_FIELD_VOLUME; fld++)
+        ck_assert_msg(memcmp(ct_feed_column(got, fld), ct_feed_column(src, fld) + lo, (size_t)n * sizeof(double)) == 0,
+                      "column %d differs", (int)fld);
+}
+
+/* got equals the rows of src with open time in [a, b) */
+static void assert_range(const ct_feed *got, const ct_feed *src, int64_t a, int64_t b)
+{
+    int64_t lo = ct_feed_lower_bound(src, a), hi = ct_feed_lower_bound(src, b);
+    assert_same_rows(got, src, lo, hi - lo);
+}
+
+#define H1 "binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst"
+#define M1 "binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"
+#define IV_H 3600000LL
+/* 2021-01-01 and 2021-03-01 */
+#define A21 1609459200000LL
+#define B21 1614556800000LL
+
+START_TEST(test_cache_reuse)
+{
+    ct_feed *src = load_source(H1), *got = NULL;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 2); /* 1416 bars: 2 pages */
+    /* the cache file is a valid .ctz with exactly those rows */
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", path, sizeof(path), &len));
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    /* second fetch, and a sub-range: zero kline requests */
+    ct_fetcher_destroy(f);
+    f = new_fetcher();
+    ck_assert_ok(ct_mock_post(&g_mock, "/__reset", "{}") == 0 ? CT_OK : CT_E_NET);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21 + 50 * IV_H, A21 + 70 * IV_H, &got));
+    assert_range(got, src, A21 + 50 * IV_H, A21 + 70 * IV_H);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 0);
+    ck_assert_int_eq(ct_mock_count(&g_mock, "", NULL, 0), 0); /* no request at all */
+    int64_t cached = 0;
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_STAT_CACHE_ROWS, &cached));
+    ck_assert_int_eq(cached, 20);
+    /* futures have their own cache */
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_FUTURES, "BTCUSDT", "1h", A21, B21, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fapi/v1/klines", NULL, 0), 1); /* 1416 <= 1500 */
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+START_TEST(test_cache_extend_both_ends)
+{
+    ct_feed *src = load_source(H1), *got = NULL;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    ct_feed_destroy(got);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    /* 300 h before and 200 h after: exactly one request each side, none inside */
+    const int64_t a = A21 - 300 * IV_H, b = B21 + 200 * IV_H;
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
+    assert_range(got, src, a, b);
+    ct_feed_destroy(got);
+    char q[4096] = "", w1[96], w2[96];
+    ck_assert_int_eq(klines_requests(q, sizeof(q)), 2);
+    snprintf(w1, sizeof(w1), "startTime=%lld&endTime=%lld&", (long long)a, (long long)(A21 - 1));
+    snprintf(w2, sizeof(w2), "startTime=%lld&endTime=%lld&", (long long)B21, (long long)(b - 1));
+    ck_assert_msg(strstr(q, w1) && strstr(q, w2), "requests:\n%s", q);
+    /* the whole span is now cached */
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
+    assert_range(got, src, a, b);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 0);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* The first gap of the 1h source: bars missing between after and before. */
+static void first_gap(const ct_feed *src, int64_t *after, int64_t *before)
+{
+    int64_t n = 0;
+    ck_assert_ok(ct_feed_gaps(src, after, before, NULL, 0, &n) == CT_OK ? CT_OK : CT_E_INTERNAL);
+    ck_assert_int_gt(n, 0);
+    int64_t miss;
+    ck_assert_ok(ct_feed_gaps(src, after, before, &miss, 1, &n));
+}
+
+START_TEST(test_cache_exchange_gaps)
+{
+    ct_feed *src = load_source(H1), *got = NULL;
+    int64_t after, before;
+    first_gap(src, &after, &before);
+    const int64_t a = after - 100 * IV_H, b = before + 100 * IV_H;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
+    assert_range(got, src, a, b);
+    ck_assert_int_gt(ct_feed_missing_bars(got), 0); /* the gap is reported */
+    ct_feed_destroy(got);
+    /* the gap was asked for once: it is an exchange gap and is not asked for again */
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
+    assert_range(got, src, a, b);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 0);
+    /* without the sidecar the gap is unconfirmed: only the gap is asked for */
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", path, sizeof(path), &len));
+    strcpy(path + len - 4, ".json");
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
+    assert_range(got, src, a, b);
+    ct_feed_destroy(got);
+    char q[2048] = "", w[96];
+    ck_assert_int_eq(klines_requests(q, sizeof(q)), 1);
+    snprintf(w, sizeof(w), "startTime=%lld&endTime=%lld&", (long long)(after + IV_H), (long long)(before - 1));
+    ck_assert_msg(strstr(q, w) != NULL, "want %s in\n%s", w, q);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+START_TEST(test_cache_damaged)
+{
+    ct_feed *src = load_source(H1), *got = NULL;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    ct_feed_destroy(got);
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", path, sizeof(path), &len));
+    /* cut the file in half: the fetch notices, downloads again and repairs the cache */
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 2);
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* A child process that fetches the whole 1m file into the cache (one transfer at a time). */
+static pid_t spawn_fetch_child(int checkpoint_rows)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        ct_fetcher *f = NULL;
+        ct_feed *got = NULL;
+        int rc = 1;
+        if (ct_fetcher_create(&f) == CT_OK && ct_fetcher_set_str(f, CT_FETCH_BASE_URL, g_mock.url) == CT_OK &&
+            ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, g_cache) == CT_OK &&
+            ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1) == CT_OK &&
+            ct_fetcher_set_i64(f, CT_FETCH_CHECKPOINT_ROWS, checkpoint_rows) == CT_OK &&
+            ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1m", 1747699200000LL, 1755561600000LL, &got) == CT_OK)
+            rc = 0;
+        ct_feed_destroy(got);
+        ct_fetcher_destroy(f);
+        _exit(rc);
+    }
+    return pid;
+}
+
+START_TEST(test_resume_after_kill)
+{
+    ct_feed *src = load_source(M1), *got = NULL;
+    /* 20 ms per request: 131 pages take about 3 s; kill the child after 40 pages */
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", "{\"delay_ms\": 20}"), 0);
+    pid_t pid = spawn_fetch_child(10000);
+    int pages = 0;
+    for (int i = 0; i < 2000 && pages < 40; i++) {
+        usleep(10000);
+        pages = klines_requests(NULL, 0);
+    }
+    ck_assert_int_ge(pages, 40);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFSIGNALED(status));
+    /* the cache is valid (a checkpoint of at least 30 pages) */
+    ct_fetcher *f = new_fetcher();
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1m", path, sizeof(path), &len));
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
+    int64_t kept = ct_feed_len(got);
+    ck_assert_int_ge(kept, 30000);
+    assert_same_rows(got, src, 0, kept);
+    ct_feed_destroy(got);
+    /* the next fetch completes and downloads only what is missing */
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1m", 1747699200000LL, 1755561600000LL, &got));
+    assert_range(got, src, 1747699200000LL, 1755561600000LL);
+    ct_feed_destroy(got);
+    int again = klines_requests(NULL, 0);
+    /* only the cache's own files remain (no temporary file of the killed process) */
+    char dir[2048];
+    snprintf(dir, sizeof(dir), "%s/spot", g_cache);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        ck_assert_msg(e->d_name[0] == '.' || strcmp(e->d_name, "BTCUSDT_1m.ctz") == 0 ||
+                          strcmp(e->d_name, "BTCUSDT_1m.json") == 0 || strcmp(e->d_name, "BTCUSDT_1m.lock") == 0,
+                      "unexpected file %s", e->d_name);
+    closedir(d);
+    ck_assert_int_le(again, 131 - kept / 1000 + 4);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+START_TEST(test_two_processes)
+{
+    /* two processes fetch the same symbol into one cache at once: the lock serializes them,
+     * the second finds the data cached, and the file stays whole */
+    ct_feed *src = load_source(M1), *got = NULL;
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", "{\"delay_ms\": 5}"), 0);
+    pid_t a = spawn_fetch_child(20000), b = spawn_fetch_child(20000);
+    int sa = 0, sb = 0;
+    waitpid(a, &sa, 0);
+    waitpid(b, &sb, 0);
+    ck_assert(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
+    ck_assert(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+    ck_assert_int_le(klines_requests(NULL, 0), 131 + 2);
+    ct_fetcher *f = new_fetcher();
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1m", path, sizeof(path), &len));
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
+    assert_range(got, src, 1747699200000LL, 1755561600000LL);
+    ct_feed_destroy(got);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* Run the cryptota command with env CRYPTOTA_BINANCE_URL unset; returns the exit code. */
+static int run_cli(char *const argv[])
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 1);
+        unsetenv("CRYPTOTA_BINANCE_URL");
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_cli_fetch)
+{
+    const char *cli = getenv("CT_CLI");
+    ck_assert_ptr_nonnull(cli);
+    ct_feed *src = load_source(H1), *got = NULL;
+    char out[4096], cache[2048], dir[2048];
+    snprintf(cache, sizeof(cache), "%s/cli-cache", g_cache);
+    snprintf(out, sizeof(out), "%s/btc.ctz", g_cache);
+    mkdir(g_cache, 0755);
+    char *one[] = {(char *)cli, "fetch", "BTCUSDT", "--interval", "1h", "--start", "2021-01-01", "--end",
+                   "2021-03-01T00:00:00Z", "--out", out, "--cache", cache, "--base-url", g_mock.url, NULL};
+    ck_assert_int_eq(run_cli(one), 0);
+    ck_assert_ok(ct_feed_load(out, CT_GAPS_KEEP, &got));
+    assert_range(got, src, A21, B21);
+    ct_feed_destroy(got);
+    /* several symbols into a directory, futures, epoch ms times */
+    snprintf(dir, sizeof(dir), "%s/many", g_cache);
+    char *many[] = {(char *)cli, "fetch", "BTCUSDT,ETHUSDT", "--interval", "1h", "--start", "1609459200000", "--end",
+                    "1614556800000", "--out", dir, "--cache", cache, "--base-url", g_mock.url, "--futures", NULL};
+    ck_assert_int_eq(run_cli(many), 0);
+    snprintf(out, sizeof(out), "%s/ETHUSDT_1h.ctz", dir);
+    ct_feed *eth = load_source("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst");
+    ck_assert_ok(ct_feed_load(out, CT_GAPS_KEEP, &got));
+    assert_range(got, eth, A21, B21);
+    ct_feed_destroy(got);
+    ct_feed_destroy(eth);
+    /* errors: unknown symbol and bad arguments give a non-zero exit */
+    char *bad[] = {(char *)cli, "fetch", "BTCUSDX", "--interval", "1h", "--start", "2021-01-01", "--end", "2021-01-02",
+                   "--cache", cache, "--base-url", g_mock.url, NULL};
+    ck_assert_int_eq(run_cli(bad), 1);
+    char *usage[] = {(char *)cli, "fetch", "BTCUSDT", "--interval", "1h", NULL};
+    ck_assert_int_eq(run_cli(usage), 2);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* The C example of docs/fetch.md (built by tests/mock/CMakeLists.txt) against the mock. */
+START_TEST(test_doc_example)
+{
+    const char *bdir = getenv("CT_BUILD_DIR");
+    ck_assert_ptr_nonnull(bdir);
+    char exe[2048], outf[2048], cmd[8192];
+    snprintf(exe, sizeof(exe), "%s/bin/fetch_doc_example", bdir);
+    snprintf(outf, sizeof(outf), "%s.out", g_cache);
+    snprintf(cmd, sizeof(cmd), "CRYPTOTA_BINANCE_URL='%s' '%s' '%s' > '%s'", g_mock.url, exe, g_cache, outf);
+    ck_assert_int_eq(system(cmd), 0);
+    size_t len = 0;
+    char *text = ct_test_read_file(outf, &len);
+    unlink(outf);
+    ck_assert_ptr_nonnull(text);
+    /* January 2021 has 31 x 24 = 744 hourly bars and no gap in the source; 31 x 3 = 93 funding
+     * events; the first is at k = 1609459200000 / 28800000 = 55884, k % 13 = 10, so the mock's
+     * rate is (10 - 4) x 0.000025 = 0.00015 */
+    ct_feed *src = load_source(H1);
+    int64_t last = ct_feed_lower_bound(src, 1612137600000LL) - 1;
+    char want[256];
+    snprintf(want, sizeof(want), "rows 744, missing bars 0, last close %.2f\nfunding events 93, first rate 0.00015000\n",
+             ct_feed_close(src)[last]);
+    ck_assert_str_eq(text, want);
+    free(text);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fetch_cache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_unchecked_fixture(tc, mock_up, mock_down);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_cache_reuse);
+    tcase_add_test(tc, test_cache_extend_both_ends);
+    tcase_add_test(tc, test_cache_exchange_gaps);
+    tcase_add_test(tc, test_cache_damaged);
+    tcase_add_test(tc, test_resume_after_kill);
+    tcase_add_test(tc, test_two_processes);
+    tcase_add_test(tc, test_cli_fetch);
+    tcase_add_test(tc, test_doc_example);
+    suite_add_tcase(s, tc);
+    return ct_test_run(s);
+}
