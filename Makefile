@@ -1,13 +1,14 @@
 # Thin wrapper over CMake. `make demo` and `make test` install missing system packages first.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 PREFIX     ?= /usr/local
 DATA       ?=
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-test demo test test-fast test-asan bench install clean
+.PHONY: all build deps deps-test demo test test-asan test-tsan bench install clean
 
 all: build
 
@@ -28,18 +29,28 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/bin/cryptota demo $(if $(DATA),--data "$(DATA)")
 
-# Every test: a -Werror build and every suite through CTest, then the same suites under ASan+UBSan.
+# Every test: a -Werror build and every suite through CTest (C, API, packaging, fuzzers, report,
+# Python, Node, hosts), then the C suites again under ASan+UBSan, then the threaded optimizer
+# suites under TSan.
 test: deps-test
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCT_WERROR=ON $(CMAKE_ARGS)
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
 
 test-asan:
 	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_WERROR=ON -DCT_SANITIZE=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE nosan
+
+# OpenBLAS's own threads are not instrumented, so they are limited to one under TSan.
+test-tsan:
+	$(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON -DCT_TSAN=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine
+	cd $(TSAN_BUILD) && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine)$$'
 
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench
@@ -49,7 +60,7 @@ install: build
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 # The REST service (examples/python/service, docs/service.md) with the embedded defaults:
 # SQLite and the .ctz cache under ~/.cache/cryptota, in-process workers. PORT= overrides 8001.

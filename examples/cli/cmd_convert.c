@@ -1,14 +1,30 @@
-/* cryptota convert IN OUT [--interval 1h] [--partial]: any format to any format, optionally resampled. */
+/* cryptota convert IN OUT [--interval I] [--partial] [--gaps keep|fill|error]: any candle format
+ * to any other (by extension: .csv .csv.zst .ctz), optionally resampled. */
+#include <string.h>
+
 #include "cli.h"
 
 int cmd_convert(int argc, char **argv)
 {
-    static const char *const valued[] = {"interval", NULL};
+    static const char *const valued[] = {"interval", "gaps", NULL};
     char *pos[3];
     if (cli_flag(argc, argv, "help") || cli_positionals(argc, argv, valued, pos, 3) != 2)
-        return cli_usage("convert", "IN OUT [--interval I] [--partial]   (formats by extension: .csv .csv.zst .ctz)");
+        return cli_usage("convert", "IN OUT [--interval I] [--partial] [--gaps keep|fill|error]   "
+                                    "(formats by extension: .csv .csv.zst .ctz)");
+    const char *gaps = cli_opt(argc, argv, "gaps");
+    int32_t policy = CT_GAPS_KEEP;
+    if (gaps) {
+        if (strcmp(gaps, "keep") == 0)
+            policy = CT_GAPS_KEEP;
+        else if (strcmp(gaps, "fill") == 0)
+            policy = CT_GAPS_FILL;
+        else if (strcmp(gaps, "error") == 0)
+            policy = CT_GAPS_ERROR;
+        else
+            return cli_error("convert", "--gaps must be keep, fill or error");
+    }
     ct_feed *f;
-    ct_status s = ct_feed_load(pos[0], CT_GAPS_KEEP, &f);
+    ct_status s = ct_feed_load(pos[0], policy, &f);
     if (s != CT_OK)
         return cli_fail("convert", s, pos[0]);
     const char *iv = cli_opt(argc, argv, "interval");

@@ -76,9 +76,12 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 
 int32_t cli_opt_progress(void *user, int64_t done, int64_t total, double best, double eta)
 {
-    (void)best;
-    (void)eta;
     cli_progress((const char *)user, done, total, 0);
+    if (!isnan(best))
+        fprintf(stderr, "  best %.4g", best);
+    if (!isnan(eta))
+        fprintf(stderr, "  eta %.0fs   ", eta);
+    fflush(stderr);
     return 0;
 }
 

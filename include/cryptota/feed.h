@@ -156,7 +156,8 @@ CT_API ct_status ct_feed_apply_gaps(const ct_feed *f, int32_t policy, ct_feed **
  * bucket, or a gap inside) are skipped, or with CT_RESAMPLE_PARTIAL emitted and flagged
  * CT_ROW_PARTIAL in ct_feed_filled. A bucket holding a CT_GAPS_FILL bar is flagged CT_ROW_FILLED.
  * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown flags, feed without interval, not a positive
- * multiple), CT_E_NOMEM. @threadsafety reads f only. @since 0.1
+ * multiple), CT_E_RANGE (times within interval_ms of the int64 limits), CT_E_NOMEM.
+ * @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags, ct_feed **out);
 

@@ -69,7 +69,7 @@ typedef struct ct_ind_stream ct_ind_stream;
 /* ---- typed batch functions --------------------------------------------------------------- */
 
 /**
- * Simple moving average of the last `period` values (TA-Lib running sum).
+ * Simple moving average of the last `period` values (running sum; TA-Lib's values to rounding).
  * @param[in] in  n input values. @param[in] n number of rows (>= 0). @param[in] period 1..100000.
  * @param[out] out n values; NaN for rows < period-1.
  * @return CT_OK, CT_E_INVALID_ARG (NULL pointer with n > 0 or n < 0), CT_E_RANGE (period).

@@ -133,10 +133,10 @@ CT_API ct_status ct_metrics_from_equity(const int64_t *time_ms, const double *eq
                                         double periods_per_year, double risk_free, uint32_t flags,
                                         ct_metrics **out);
 
-/** Destroy a metrics handle. NULL is a no-op. @since 0.1 */
+/** Destroy a metrics handle. NULL is a no-op. @threadsafety not with other calls on the same handle. @since 0.1 */
 CT_API void ct_metrics_destroy(ct_metrics *m);
 
-/** Message of the last failing call on this handle ("" if none). @since 0.1 */
+/** Message of the last failing call on this handle ("" if none), owned by the handle. @threadsafety one thread per handle. @since 0.1 */
 CT_API const char *ct_metrics_errmsg(const ct_metrics *m);
 
 /**
@@ -145,13 +145,16 @@ CT_API const char *ct_metrics_errmsg(const ct_metrics *m);
  */
 CT_API ct_status ct_metrics_get(const ct_metrics *m, const char *name, double *value);
 
-/** Every metric in registry order, count-then-copy as ct_result_metrics_all. @since 0.1 */
+/**
+ * Every metric in registry order, count-then-copy as ct_result_metrics_all.
+ * @return CT_OK, CT_E_INVALID_ARG. @threadsafety thread-safe (read-only). @since 0.1
+ */
 CT_API ct_status ct_metrics_all(const ct_metrics *m, double *values, int64_t cap, int64_t *n_total);
 
 /**
  * The metrics as one JSON document `{"metrics": {"total_return": ..., ...}}` (17 significant
  * digits, null for NaN). @param[out] out NUL-terminated, freed with ct_free.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety thread-safe (read-only). @since 0.1
  */
 CT_API ct_status ct_metrics_json(const ct_metrics *m, char **out);
 

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -401,7 +402,7 @@ static uint64_t hash_words(uint64_t seed, const void *p, int64_t n)
     return mix64(h0 ^ mix64(h1) ^ mix64(h2 + 0x1234567ULL) ^ mix64(h3 + (uint64_t)n));
 }
 
-uint64_t ct__feed_hash(const ct_feed *f)
+static uint64_t feed_hash_compute(const ct_feed *f)
 {
     uint64_t h = mix64((uint64_t)f->n ^ ((uint64_t)f->interval_ms << 20));
     if (f->symbol)
@@ -416,28 +417,20 @@ uint64_t ct__feed_hash(const ct_feed *f)
     return mix64(h);
 }
 
-/* A hash of about 512 rows spread over the feed (every column) plus its first and last 64
- * rows: a few microseconds, used to tell a different feed at the same address apart. */
-static uint64_t feed_sample(const ct_feed *f)
+/* Feeds are immutable once built, so the content hash is computed once and kept in the feed
+ * (ct_feed_append and ct_feed_set_symbol reset it). Two threads may race to compute it; both
+ * store the same value, and the atomic makes that benign. */
+uint64_t ct__feed_hash(const ct_feed *f)
 {
-    int64_t n = f->n;
-    uint64_t h = mix64((uint64_t)n);
-    if (n == 0)
+    ct_feed *mf = (ct_feed *)(uintptr_t)f;
+    uint64_t h = atomic_load_explicit(&mf->content_hash, memory_order_relaxed);
+    if (h)
         return h;
-    int64_t stride = n / 512 + 1;
-    const double *cols[5] = {f->open, f->high, f->low, f->close, f->volume};
-    for (int64_t i = 0; i < n; i += (i < 64 || i >= n - 64) ? 1 : stride) {
-        uint64_t w = (uint64_t)f->time[i];
-        for (int k = 0; k < 5; k++) {
-            uint64_t b;
-            memcpy(&b, &cols[k][i], sizeof(b));
-            w = (w ^ b) * 0x100000001b3ULL;
-        }
-        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-        if (i >= 64 && i < n - 64 && i + stride >= n - 64)
-            i = n - 64 - stride; /* land on the last 64 rows */
-    }
-    return mix64(h);
+    h = feed_hash_compute(f);
+    if (!h)
+        h = 1;
+    atomic_store_explicit(&mf->content_hash, h, memory_order_relaxed);
+    return h;
 }
 
 int32_t ct__field_of(const char *name)
@@ -550,19 +543,7 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
         }
         cache = e->own_cache;
     }
-    /* Feeds are immutable, so the content hash of the last feed is remembered. Another feed
-     * can reuse the same addresses and length after a destroy, so a sample of its rows is
-     * checked as well before the remembered hash (and the cached indicators) are reused. */
-    uint64_t sample = feed_sample(feed);
-    if (e->memo_feed != feed || e->memo_n != feed->n || e->memo_close != feed->close || e->memo_time != feed->time ||
-        e->memo_sample != sample) {
-        e->memo_hash = ct__feed_hash(feed);
-        e->memo_feed = feed;
-        e->memo_n = feed->n;
-        e->memo_close = feed->close;
-        e->memo_time = feed->time;
-        e->memo_sample = sample;
-    }
+    uint64_t feed_hash = ct__feed_hash(feed);
     char *params = NULL;
     ct_status st = ct_strategy_params_json(s, &params);
     if (st != CT_OK)
@@ -579,7 +560,7 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
     x.col[CT_FIELD_CLOSE] = feed->close;
     x.col[CT_FIELD_VOLUME] = feed->volume;
     x.cache = cache;
-    x.feed_hash = e->memo_hash;
+    x.feed_hash = feed_hash;
     x.funding_time = e->funding_time;
     x.funding_rate = e->funding_rate;
     x.n_funding = e->n_funding;
@@ -663,7 +644,7 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
         ct__free(params);
         return st;
     }
-    st = ct__ctx_build_result(&x, cname, feed->symbol, feed->interval_ms, params, e->memo_hash, 1, out);
+    st = ct__ctx_build_result(&x, cname, feed->symbol, feed->interval_ms, params, feed_hash, 1, out);
     ct__ctx_free(&x);
     ct__free(params);
     if (st != CT_OK)

@@ -50,12 +50,6 @@ struct ct_engine {
     ct_indicator_cache *cache;       /* borrowed, or NULL for own_cache */
     ct_indicator_cache *own_cache;   /* created on first use */
     /* memo of the last feed's content hash (feeds are immutable) */
-    const ct_feed *memo_feed;
-    int64_t memo_n;
-    const double *memo_close;
-    const int64_t *memo_time;
-    uint64_t memo_hash;
-    uint64_t memo_sample;
 };
 
 /* ---- strategy classes ---- */

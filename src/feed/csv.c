@@ -270,6 +270,9 @@ static ct_status parse_time_field(csv_ctx *c, const char *p, const char *fe, int
         nd++;
     }
     if (q == fe && nd > 0) {
+        if (v > (uint64_t)INT64_MAX)
+            return ct__fail(NULL, CT_E_FORMAT, "line %lld: time %llu is out of range", (long long)c->line,
+                            (unsigned long long)v);
         if (v > 100000000000000ULL) { /* > 1e14: microseconds */
             if (v % 1000 != 0)
                 return ct__fail(NULL, CT_E_FORMAT, "line %lld: microsecond time %llu is not a whole millisecond",
@@ -475,7 +478,7 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
     }
     size_t have = 0;   /* bytes of text in buf */
     ZSTD_inBuffer zin = {in, 0, 0};
-    int eof = 0;
+    int eof = 0, in_eof = 0;
     size_t last_ret = 0;
     for (;;) {
         /* fill buf after the carried-over partial line */
@@ -491,28 +494,36 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
             }
         } else {
             while (have < CSV_CHUNK) {
-                if (zin.pos == zin.size) {
+                if (zin.pos == zin.size && !in_eof) {
                     size_t got = fread(in, 1, in_cap, fp);
                     if (got == 0) {
                         if (ferror(fp)) {
                             s = ct__fail(NULL, CT_E_IO, "read error on '%s'", path);
                             goto out;
                         }
-                        eof = 1;
-                        break;
+                        in_eof = 1;
+                    } else {
+                        zin.src = in;
+                        zin.size = got;
+                        zin.pos = 0;
                     }
-                    zin.src = in;
-                    zin.size = got;
-                    zin.pos = 0;
                 }
+                /* with the input used up this still flushes output the decoder holds back */
                 ZSTD_outBuffer zout = {buf, CSV_CHUNK, have};
+                size_t in_before = zin.pos;
                 size_t r = ZSTD_decompressStream(dz, &zout, &zin);
                 if (ZSTD_isError(r)) {
                     s = ct__fail(NULL, CT_E_CORRUPT, "'%s': zstd stream is corrupt: %s", path, ZSTD_getErrorName(r));
                     goto out;
                 }
-                last_ret = r;
+                int progressed = zout.pos > have;
+                if (progressed || zin.pos > in_before)
+                    last_ret = r; /* 0 once a frame is complete and flushed */
                 have = zout.pos;
+                if (in_eof && zin.pos == zin.size && !progressed) {
+                    eof = 1;
+                    break;
+                }
             }
             if (eof && last_ret != 0) {
                 s = ct__fail(NULL, CT_E_CORRUPT, "'%s': zstd stream is truncated", path);

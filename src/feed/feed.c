@@ -5,12 +5,14 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "feed/feed_internal.h"
 
 #define MIN_1 60000LL
 #define HOUR_1 3600000LL
 #define DAY_1 86400000LL
+#define CT__FILL_MIN_LIMIT 1000000LL
 
 static const struct {
     const char *name;
@@ -101,13 +103,28 @@ ct_status ct__feed_check_rows(ct__err *err, const char *what, int64_t first_rown
     return CT_OK;
 }
 
+/* time[i] - time[i-1] for strictly increasing times, without signed overflow. */
+static inline uint64_t step_at(const int64_t *time, int64_t i)
+{
+    return (uint64_t)time[i] - (uint64_t)time[i - 1];
+}
+
+/* Bars missing in a step of d ms (0 when d <= interval), saturated at INT64_MAX. */
+static inline int64_t missing_in(uint64_t d, int64_t interval)
+{
+    if (d <= (uint64_t)interval)
+        return 0;
+    uint64_t m = (d - 1) / (uint64_t)interval;
+    return m > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)m;
+}
+
 int64_t ct__feed_infer_interval(const int64_t *time, int64_t n)
 {
     int64_t best = 0;
     for (int64_t i = 1; i < n; i++) {
-        int64_t d = time[i] - time[i - 1];
-        if (d > 0 && (best == 0 || d < best))
-            best = d;
+        uint64_t d = step_at(time, i);
+        if (d > 0 && d <= (uint64_t)INT64_MAX && (best == 0 || (int64_t)d < best))
+            best = (int64_t)d;
     }
     return best;
 }
@@ -136,18 +153,24 @@ void ct_feed_destroy(ct_feed *f)
 {
     if (!f)
         return;
-    if (!f->borrowed) {
-        ct__free(f->time);
-        ct__free(f->open);
-        ct__free(f->high);
-        ct__free(f->low);
-        ct__free(f->close);
-        ct__free(f->volume);
-    }
+    if (!f->borrowed)
+        ct__free(f->cols_mem);
     ct__free(f->filled);
     ct__free(f->symbol);
     ct__free(f);
 }
+
+/*
+ * Column storage. The six columns live in one block (`cols_mem`), each starting at a multiple
+ * of 64 bytes. A fresh feed's columns are written once, front to back, so on a big load most
+ * of the time outside the parser is the kernel faulting in and zeroing 4 KiB pages (about a
+ * third of a .ctz load of 130k rows). Blocks of 2 MiB or more therefore start at a 2 MiB
+ * boundary and ask for transparent huge pages on their whole 2 MiB multiples (MADV_HUGEPAGE,
+ * advisory: THP is often in `madvise` mode), so one fault maps 512 pages; the tail stays in
+ * small pages so no more than the used bytes are zeroed.
+ */
+#define CT__HUGE_PAGE ((size_t)2 << 20)
+#define CT__COL_ALIGN ((size_t)64)
 
 ct_status ct__feed_reserve(ct_feed *f, int64_t need)
 {
@@ -155,28 +178,56 @@ ct_status ct__feed_reserve(ct_feed *f, int64_t need)
         return CT_OK;
     if (f->borrowed)
         return ct__fail(&f->err, CT_E_STATE, "feed borrows its columns and cannot grow");
-    int64_t cap = f->cap ? f->cap : 1024;
-    while (cap < need)
-        cap = cap > INT64_MAX / 2 ? need : cap * 2;
-    if ((uint64_t)cap > SIZE_MAX / sizeof(double))
-        return ct__fail(&f->err, CT_E_NOMEM, "feed of %lld rows is too large", (long long)cap);
-    size_t bytes = (size_t)cap * sizeof(double);
-    /* Each column is grown separately; a failure leaves the earlier ones larger, which is harmless. */
-    void **cols[6] = {(void **)&f->time, (void **)&f->open, (void **)&f->high,
-                      (void **)&f->low, (void **)&f->close, (void **)&f->volume};
-    for (int i = 0; i < 6; i++) {
-        void *p = ct__realloc(*cols[i], bytes);
-        if (!p)
-            return ct__fail(&f->err, CT_E_NOMEM, "out of memory growing the feed to %lld rows", (long long)cap);
-        *cols[i] = p;
+    int64_t cap;
+    if (f->cap == 0) { /* first reservation: exact (loaders know their row count) */
+        cap = need < 1024 ? 1024 : need;
+    } else {
+        cap = f->cap;
+        while (cap < need)
+            cap = cap > INT64_MAX / 2 ? need : cap * 2;
     }
+    if ((uint64_t)cap > (SIZE_MAX - CT__HUGE_PAGE - 6 * CT__COL_ALIGN) / (6 * sizeof(double)))
+        return ct__fail(&f->err, CT_E_NOMEM, "feed of %lld rows is too large", (long long)cap);
+    size_t stride = ((size_t)cap * sizeof(double) + CT__COL_ALIGN - 1) & ~(CT__COL_ALIGN - 1);
+    size_t total = 6 * stride;
+    size_t align = total >= CT__HUGE_PAGE ? CT__HUGE_PAGE : CT__COL_ALIGN;
+    uint8_t *mem = ct__malloc(total + align);
+    if (!mem)
+        return ct__fail(&f->err, CT_E_NOMEM, "out of memory growing the feed to %lld rows", (long long)cap);
+    uint8_t *base = (uint8_t *)(((uintptr_t)mem + align - 1) & ~(uintptr_t)(align - 1));
+#ifdef MADV_HUGEPAGE
+    if (align == CT__HUGE_PAGE)
+        (void)madvise(base, total & ~(CT__HUGE_PAGE - 1), MADV_HUGEPAGE);
+#endif
     if (f->filled) {
         uint8_t *p = ct__realloc(f->filled, (size_t)cap);
-        if (!p)
+        if (!p) {
+            ct__free(mem);
             return ct__fail(&f->err, CT_E_NOMEM, "out of memory growing the feed to %lld rows", (long long)cap);
+        }
         memset(p + f->cap, 0, (size_t)(cap - f->cap));
         f->filled = p;
     }
+    void *cols[6];
+    for (int i = 0; i < 6; i++)
+        cols[i] = base + (size_t)i * stride;
+    if (f->n > 0) {
+        size_t used = (size_t)f->n * sizeof(double);
+        memcpy(cols[0], f->time, used);
+        memcpy(cols[1], f->open, used);
+        memcpy(cols[2], f->high, used);
+        memcpy(cols[3], f->low, used);
+        memcpy(cols[4], f->close, used);
+        memcpy(cols[5], f->volume, used);
+    }
+    ct__free(f->cols_mem);
+    f->cols_mem = mem;
+    f->time = cols[0];
+    f->open = cols[1];
+    f->high = cols[2];
+    f->low = cols[3];
+    f->close = cols[4];
+    f->volume = cols[5];
     f->cap = cap;
     return CT_OK;
 }
@@ -209,6 +260,7 @@ ct_status ct_feed_append(ct_feed *f, const int64_t *time, const double *open, co
         ct__feed_push(f, time[i], open[i], high[i], low[i], close[i], volume[i]);
     if (f->interval_ms == 0)
         f->interval_ms = ct__feed_infer_interval(f->time, f->n);
+    atomic_store(&f->content_hash, 0);
     return CT_OK;
 }
 
@@ -327,6 +379,7 @@ ct_status ct_feed_set_symbol(ct_feed *f, const char *symbol)
         return ct__fail(&f->err, CT_E_NOMEM, "ct_feed_set_symbol: out of memory");
     ct__free(f->symbol);
     f->symbol = s;
+    atomic_store(&f->content_hash, 0);
     return CT_OK;
 }
 
@@ -351,9 +404,8 @@ int64_t ct_feed_missing_bars(const ct_feed *f)
         return 0;
     int64_t missing = 0;
     for (int64_t i = 1; i < f->n; i++) {
-        int64_t d = f->time[i] - f->time[i - 1];
-        if (d > f->interval_ms)
-            missing += (d - 1) / f->interval_ms;
+        int64_t m = missing_in(step_at(f->time, i), f->interval_ms);
+        missing = m > INT64_MAX - missing ? INT64_MAX : missing + m;
     }
     return missing;
 }
@@ -369,13 +421,13 @@ ct_status ct_feed_gaps(const ct_feed *f, int64_t *after_ms, int64_t *before_ms, 
     int64_t k = 0;
     if (f->interval_ms > 0)
         for (int64_t i = 1; i < f->n; i++) {
-            int64_t d = f->time[i] - f->time[i - 1];
-            if (d <= f->interval_ms)
+            int64_t m = missing_in(step_at(f->time, i), f->interval_ms);
+            if (m == 0)
                 continue;
             if (k < cap) {
                 after_ms[k] = f->time[i - 1];
                 before_ms[k] = f->time[i];
-                missing[k] = (d - 1) / f->interval_ms;
+                missing[k] = m;
             }
             k++;
         }
@@ -394,13 +446,19 @@ ct_status ct__feed_apply_gap_policy(ct_feed *f, int32_t policy)
         return CT_OK;
     if (policy == CT_GAPS_ERROR) {
         for (int64_t i = 1; i < f->n; i++)
-            if (f->time[i] - f->time[i - 1] > f->interval_ms)
+            if (missing_in(step_at(f->time, i), f->interval_ms) > 0)
                 return ct__fail(&f->err, CT_E_DATA, "gap of %lld bars between rows %lld (time %lld) and %lld (time %lld) (gap policy: error)",
-                                (long long)((f->time[i] - f->time[i - 1] - 1) / f->interval_ms), (long long)(i - 1),
+                                (long long)missing_in(step_at(f->time, i), f->interval_ms), (long long)(i - 1),
                                 (long long)f->time[i - 1], (long long)i, (long long)f->time[i]);
     }
     if (f->borrowed)
         return ct__fail(&f->err, CT_E_STATE, "cannot fill gaps in a feed that borrows its columns");
+    /* A time far off (a typo'd year) would otherwise ask for billions of filler bars. */
+    int64_t limit = f->n > (INT64_MAX - CT__FILL_MIN_LIMIT) / 4 ? INT64_MAX : CT__FILL_MIN_LIMIT + 4 * f->n;
+    if (missing > limit)
+        return ct__fail(&f->err, CT_E_DATA,
+                        "gap policy fill: %lld missing bars exceed the limit of %lld (1,000,000 + 4 x %lld rows); "
+                        "check the times or use CT_GAPS_KEEP", (long long)missing, (long long)limit, (long long)f->n);
     /* Build the filled columns in a new feed, then swap them in. */
     ct_feed *g;
     ct_status s = ct_feed_create(f->symbol, f->interval_ms, &g);
@@ -416,22 +474,29 @@ ct_status ct__feed_apply_gap_policy(ct_feed *f, int32_t policy)
     for (int64_t i = 0; i < f->n; i++) {
         if (i > 0) {
             double pc = f->close[i - 1];
-            for (int64_t t = f->time[i - 1] + f->interval_ms; t < f->time[i]; t += f->interval_ms) {
+            int64_t nfill = missing_in(step_at(f->time, i), f->interval_ms);
+            for (int64_t k = 1; k <= nfill; k++) {
+                int64_t t = (int64_t)((uint64_t)f->time[i - 1] + (uint64_t)k * (uint64_t)f->interval_ms);
                 g->filled[g->n] = 1;
                 ct__feed_push(g, t, pc, pc, pc, pc, 0.0);
             }
         }
-        if (f->filled && f->filled[i])
-            g->filled[g->n] = 1;
+        if (f->filled)
+            g->filled[g->n] = f->filled[i];
         ct__feed_push(g, f->time[i], f->open[i], f->high[i], f->low[i], f->close[i], f->volume[i]);
     }
     /* swap columns */
     {
-        ct_feed tmp = *f;
+        int64_t *t = f->time;
+        double *o = f->open, *h = f->high, *l = f->low, *c = f->close, *v = f->volume;
+        uint8_t *fl = f->filled;
+        void *mem = f->cols_mem;
+        f->cols_mem = g->cols_mem;
+        g->cols_mem = mem;
         f->time = g->time; f->open = g->open; f->high = g->high; f->low = g->low;
         f->close = g->close; f->volume = g->volume; f->filled = g->filled; f->n = g->n; f->cap = g->cap;
-        g->time = tmp.time; g->open = tmp.open; g->high = tmp.high; g->low = tmp.low;
-        g->close = tmp.close; g->volume = tmp.volume; g->filled = tmp.filled;
+        g->time = t; g->open = o; g->high = h; g->low = l; g->close = c; g->volume = v; g->filled = fl;
+        atomic_store(&f->content_hash, 0);
     }
 out:
     if (s != CT_OK)

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include <stdatomic.h>
+
 #include "cryptota/feed.h"
 #include "internal/ct_internal.h"
 
@@ -15,8 +17,10 @@ struct ct_feed {
     int64_t cap;
     int64_t *time;
     double *open, *high, *low, *close, *volume;
+    void *cols_mem;       /* the one allocation holding all six columns (NULL when borrowed) */
     uint8_t *filled;      /* NULL unless CT_GAPS_FILL inserted a row */
     int borrowed;
+    _Atomic uint64_t content_hash; /* 0 = not computed yet; see ct__feed_hash (engine.c) */
 };
 
 /*
@@ -32,7 +36,8 @@ ct_status ct__feed_check_rows(ct__err *err, const char *what, int64_t first_rown
                               const int64_t *t, const double *o, const double *h, const double *l, const double *c,
                               const double *v, int64_t n);
 
-/* Grow the columns to hold at least `need` rows. */
+/* Grow the columns to hold at least `need` rows (the first reservation is exact, later ones
+ * double). Rows [0, n) are kept; the six columns share one block (see feed.c). */
 ct_status ct__feed_reserve(ct_feed *f, int64_t need);
 
 /* Append one row without validation (the caller has checked it). Capacity must be reserved. */

@@ -137,6 +137,7 @@ ct_status ct_feed_load(const char *path, int32_t gap_policy, ct_feed **out)
     if (fmt == FMT_NONE)
         return ct__fail(NULL, CT_E_INVALID_ARG, "'%s': unknown file type (expected .csv, .csv.zst or .ctz)", path);
     if (fmt == FMT_CTZ) {
+        /* read, not mmap: a file truncated by another process while mapped would be SIGBUS */
         uint8_t *buf;
         size_t len;
         ct_status s = read_all(path, &buf, &len);

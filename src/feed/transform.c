@@ -6,6 +6,7 @@
  * CT_RESAMPLE_PARTIAL, in which case they are emitted with CT_ROW_PARTIAL in ct_feed_filled.
  * A bucket holding a bar inserted by CT_GAPS_FILL carries CT_ROW_FILLED.
  */
+#include <float.h>
 #include <string.h>
 
 #include "feed/feed_internal.h"
@@ -32,6 +33,10 @@ ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags
         return ct__fail(err, CT_E_INVALID_ARG,
                         "ct_feed_resample: interval_ms %lld is not a positive multiple of the feed's interval %lld",
                         (long long)interval_ms, (long long)f->interval_ms);
+    /* bucket starts and ends must not overflow int64 */
+    if (f->n && (f->time[0] < INT64_MIN + interval_ms || f->time[f->n - 1] > INT64_MAX - interval_ms))
+        return ct__fail(err, CT_E_RANGE, "ct_feed_resample: times within %lld ms of the int64 limits cannot be bucketed",
+                        (long long)interval_ms);
     int64_t per = interval_ms / f->interval_ms;
     int partial = (flags & CT_RESAMPLE_PARTIAL) != 0;
     ct_feed *r;
@@ -57,6 +62,10 @@ ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags
             vol += f->volume[j];
             if (f->filled && f->filled[j])
                 fl |= CT_ROW_FILLED;
+        }
+        if (CT__UNLIKELY(!(vol <= DBL_MAX))) {
+            s = ct__fail(NULL, CT_E_RANGE, "ct_feed_resample: volume of the bucket at %lld overflows", (long long)b);
+            goto fail;
         }
         int complete = (j - i) == per;
         if (!complete)

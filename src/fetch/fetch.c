@@ -345,7 +345,7 @@ static ct_status server_time(ct_fetcher *f, int32_t market, int64_t *out)
     cJSON *doc = cJSON_ParseWithLength(body, len);
     const cJSON *t = doc ? cJSON_GetObjectItemCaseSensitive(doc, "serverTime") : NULL;
     if (!cJSON_IsNumber(t))
-        s = ct__fail(&f->err, CT_E_FORMAT, "server time response is not {\"serverTime\": <ms>}: %.80s", body);
+        s = ct__fail(&f->err, CT_E_FORMAT, "server time response is not {\"serverTime\": <ms>}: '%.80s'", body ? body : "");
     else
         *out = (int64_t)t->valuedouble;
     cJSON_Delete(doc);
@@ -968,6 +968,135 @@ static int cmp_symptr(const void *x, const void *y)
     return strcmp((*a)->symbol, (*b)->symbol);
 }
 
+/* Arguments of a kline fetch, checked before anything touches the network or the disk. */
+static ct_status check_klines_args(ct_fetcher *f, int32_t market, const char *const *symbols, int32_t n,
+                                   const char *interval, int64_t start_ms, int64_t *end_ms, int64_t *iv)
+{
+    if (market != CT_MARKET_SPOT && market != CT_MARKET_FUTURES)
+        return ct__fail(&f->err, CT_E_INVALID_ARG, "market %d is not CT_MARKET_SPOT (0) or CT_MARKET_FUTURES (1)", (int)market);
+    if (!interval)
+        return ct__fail(&f->err, CT_E_INVALID_ARG, "interval is NULL");
+    if (ct_interval_parse(interval, iv) != CT_OK)
+        return ct__fail(&f->err, CT_E_INVALID_ARG,
+                        "bad interval '%s': Binance intervals are 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
+                        interval);
+    if (market == CT_MARKET_FUTURES && strcmp(interval, "1s") == 0)
+        return ct__fail(&f->err, CT_E_INVALID_ARG, "bad interval '1s': USD-M futures have no 1s klines");
+    if (*end_ms <= 0)
+        *end_ms = ct__now_ms() + 1;
+    if (start_ms < 0 || start_ms >= *end_ms)
+        return ct__fail(&f->err, CT_E_INVALID_ARG, "bad time range: start %" PRId64 " must be >= 0 and before end %" PRId64,
+                        start_ms, *end_ms);
+    for (int32_t i = 0; i < n; i++) {
+        ct_status s = check_symbol(f, symbols[i]);
+        if (s != CT_OK)
+            return s;
+        for (int32_t k = 0; k < i; k++)
+            if (strcmp(symbols[k], symbols[i]) == 0)
+                return ct__fail(&f->err, CT_E_INVALID_ARG, "symbol %s is listed twice", symbols[i]);
+    }
+    return CT_OK;
+}
+
+/* Segments for what symbol i lacks: [start, end) minus its known ranges. */
+static ct_status plan_missing(fetchctx *fc, ct__run *run, int32_t *jcap, int32_t i, int64_t start_ms, int64_t end_ms)
+{
+    symstate *ss = &fc->syms[i];
+    ct_status s = CT_OK;
+    int64_t cur = start_ms;
+    ss->job0 = run->n_jobs;
+    for (int32_t r = 0; r < ss->cov.n && cur < end_ms && s == CT_OK; r++) {
+        int64_t lo = ss->cov.a[2 * r], hi = ss->cov.a[2 * r + 1];
+        if (hi <= cur)
+            continue;
+        if (lo > cur)
+            s = add_segments(fc, run, jcap, i, cur, lo < end_ms ? lo : end_ms);
+        cur = hi;
+    }
+    if (s == CT_OK && cur < end_ms)
+        s = add_segments(fc, run, jcap, i, cur, end_ms);
+    ss->njobs = run->n_jobs - ss->job0;
+    return s;
+}
+
+/*
+ * The result of symbol i: cached and new rows merged, saved to the cache when something new
+ * arrived, cut to [start, end), plus the still-open bar when drop_open_bar is 0 (never cached).
+ */
+static ct_status build_result(fetchctx *fc, ct__run *run, int32_t i, int64_t start_ms, int64_t end_ms, ct_feed **out)
+{
+    ct_fetcher *f = fc->f;
+    symstate *ss = &fc->syms[i];
+    ct__rows merged = {0};
+    ct_status s = merge_rows(fc, ss, run, &merged);
+    if (s == CT_OK && ss->ctz && ss->dirty) {
+        s = save_cache(fc, ss, run, &merged);
+        ss->dirty = 0;
+    }
+    int64_t lo = 0, hi = merged.n;
+    while (lo < hi && merged.t[lo] < start_ms)
+        lo++;
+    while (hi > lo && merged.t[hi - 1] >= end_ms)
+        hi--;
+    for (int32_t k = ss->njobs - 1; s == CT_OK && k >= 0; k--) {
+        const ct__job *j = &run->jobs[ss->job0 + k];
+        if (j->open_t == INT64_MIN)
+            continue;
+        if (j->open_t < end_ms && hi == merged.n && (hi == 0 || j->open_t > merged.t[hi - 1])) {
+            if (ct__rows_reserve(&merged, merged.n + 1) != CT_OK) {
+                s = ct__propagate(&f->err, CT_E_NOMEM);
+                break;
+            }
+            int64_t w = merged.n++;
+            merged.t[w] = j->open_t;
+            merged.o[w] = j->open_ohlcv[0];
+            merged.h[w] = j->open_ohlcv[1];
+            merged.l[w] = j->open_ohlcv[2];
+            merged.c[w] = j->open_ohlcv[3];
+            merged.v[w] = j->open_ohlcv[4];
+            hi++;
+        }
+        break;
+    }
+    if (s == CT_OK) {
+        int64_t fresh = sym_rows(ss, run);
+        CT__STAT(f, CT_FETCH_STAT_CACHE_ROWS) += (hi - lo) > fresh ? (hi - lo) - fresh : 0;
+        s = feed_from_rows(fc, ss->symbol, &merged, lo, hi, out);
+    }
+    ct__rows_free(&merged);
+    return s;
+}
+
+/* Download every planned segment; on failure keep what was completed in the cache. */
+static ct_status download(fetchctx *fc, ct__run *run, const char *first_symbol)
+{
+    ct_fetcher *f = fc->f;
+    ct_status s;
+    if (run->n_jobs == 0) {
+        if (f->progress && f->progress(f->progress_user, 0, 0) != 0)
+            return ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback");
+        return CT_OK;
+    }
+    if ((s = server_time(f, fc->market, &run->server_time)) != CT_OK)
+        return s;
+    if ((s = weight_limit(f, fc->market, first_symbol)) != CT_OK)
+        return s;
+    if (f->progress && f->progress(f->progress_user, 0, run->total) != 0)
+        return ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback before it started");
+    s = ct__run_jobs(run);
+    if (s != CT_OK && s != CT_E_NOMEM && f->cache_dir[0]) {
+        /* the next fetch resumes from here */
+        char keep[CT__ERRMSG_SIZE];
+        snprintf(keep, sizeof(keep), "%s", f->err.msg);
+        on_tick(run, 1);
+        ct__fail(&f->err, s, "%s", keep);
+    }
+    if (s == CT_OK)
+        for (int32_t i = 0; i < fc->nsyms; i++)
+            fc->syms[i].dirty = fc->syms[i].njobs > 0;
+    return s;
+}
+
 ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *const *symbols, int32_t n,
                                  const char *interval, int64_t start_ms, int64_t end_ms, ct_feed **out)
 {
@@ -979,33 +1108,9 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
                         !out ? "out is NULL" : !symbols ? "symbols is NULL" : "n must be > 0");
     for (int32_t i = 0; i < n; i++)
         out[i] = NULL;
-    if (market != CT_MARKET_SPOT && market != CT_MARKET_FUTURES)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "market %d is not CT_MARKET_SPOT (0) or CT_MARKET_FUTURES (1)", (int)market);
     int64_t iv = 0;
-    if (!interval)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "interval is NULL");
-    if (ct_interval_parse(interval, &iv) != CT_OK)
-        return ct__fail(&f->err, CT_E_INVALID_ARG,
-                        "bad interval '%s': Binance intervals are 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
-                        interval);
-    if (market == CT_MARKET_FUTURES && strcmp(interval, "1s") == 0)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "bad interval '1s': USD-M futures have no 1s klines");
-    int64_t now = ct__now_ms();
-    if (end_ms <= 0)
-        end_ms = now + 1;
-    if (start_ms < 0 || start_ms >= end_ms)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "bad time range: start %" PRId64 " must be >= 0 and before end %" PRId64,
-                        start_ms, end_ms);
-    for (int32_t i = 0; i < n; i++) {
-        ct_status s = check_symbol(f, symbols[i]);
-        if (s != CT_OK)
-            return s;
-        for (int32_t k = 0; k < i; k++)
-            if (strcmp(symbols[k], symbols[i]) == 0)
-                return ct__fail(&f->err, CT_E_INVALID_ARG, "symbol %s is listed twice", symbols[i]);
-    }
-    ct_status s = ensure_multi(f);
-    if (s != CT_OK)
+    ct_status s = check_klines_args(f, market, symbols, n, interval, start_ms, &end_ms, &iv);
+    if (s != CT_OK || (s = ensure_multi(f)) != CT_OK)
         return s;
 
     fetchctx fc = {f, market, interval, iv, NULL, n};
@@ -1020,9 +1125,8 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
     run.on_tick = on_tick;
     run.user = &fc;
     int32_t jcap = 0;
-    symstate **order = NULL;
+    symstate **order = ct__calloc((size_t)n, sizeof(*order));
     fc.syms = ct__calloc((size_t)n, sizeof(*fc.syms));
-    order = ct__calloc((size_t)n, sizeof(*order));
     if (!fc.syms || !order) {
         s = ct__fail(&f->err, CT_E_NOMEM, "out of memory");
         goto out;
@@ -1044,95 +1148,13 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
             if ((s = cache_open(&fc, order[i])) != CT_OK)
                 goto out;
     }
-    /* what is missing: [start, end) minus the coverage, split into page-sized segments */
-    for (int32_t i = 0; i < n; i++) {
-        symstate *ss = &fc.syms[i];
-        ss->job0 = run.n_jobs;
-        int64_t cur = start_ms;
-        for (int32_t r = 0; r < ss->cov.n && cur < end_ms; r++) {
-            int64_t lo = ss->cov.a[2 * r], hi = ss->cov.a[2 * r + 1];
-            if (hi <= cur)
-                continue;
-            if (lo > cur && (s = add_segments(&fc, &run, &jcap, i, cur, lo < end_ms ? lo : end_ms)) != CT_OK)
-                goto out;
-            if (hi > cur)
-                cur = hi;
-        }
-        if (cur < end_ms && (s = add_segments(&fc, &run, &jcap, i, cur, end_ms)) != CT_OK)
+    for (int32_t i = 0; i < n; i++)
+        if ((s = plan_missing(&fc, &run, &jcap, i, start_ms, end_ms)) != CT_OK)
             goto out;
-        ss->njobs = run.n_jobs - ss->job0;
-    }
-    if (run.n_jobs > 0) {
-        if ((s = server_time(f, market, &run.server_time)) != CT_OK)
-            goto out;
-        if ((s = weight_limit(f, market, symbols[0])) != CT_OK)
-            goto out;
-        if (f->progress && f->progress(f->progress_user, 0, run.total) != 0) {
-            s = ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback before it started");
-            goto out;
-        }
-        s = ct__run_jobs(&run);
-        if (s != CT_OK && s != CT_E_NOMEM && f->cache_dir[0]) {
-            /* keep what was completed: the next fetch resumes from there */
-            char keep[CT__ERRMSG_SIZE];
-            snprintf(keep, sizeof(keep), "%s", f->err.msg);
-            on_tick(&run, 1);
-            ct__fail(&f->err, s, "%s", keep);
-        }
-        if (s != CT_OK)
-            goto out;
-        for (int32_t i = 0; i < n; i++)
-            fc.syms[i].dirty = fc.syms[i].njobs > 0;
-    } else if (f->progress && f->progress(f->progress_user, 0, 0) != 0) {
-        s = ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback");
+    if ((s = download(&fc, &run, symbols[0])) != CT_OK)
         goto out;
-    }
-    /* results: cache + new rows, saved, then cut to [start, end) */
-    for (int32_t i = 0; i < n && s == CT_OK; i++) {
-        symstate *ss = &fc.syms[i];
-        ct__rows merged = {0};
-        s = merge_rows(&fc, ss, &run, &merged);
-        if (s == CT_OK && ss->ctz && ss->dirty) {
-            s = save_cache(&fc, ss, &run, &merged);
-            ss->dirty = 0;
-        }
-        if (s == CT_OK) {
-            int64_t lo = 0, hi = merged.n;
-            while (lo < hi && merged.t[lo] < start_ms)
-                lo++;
-            while (hi > lo && merged.t[hi - 1] >= end_ms)
-                hi--;
-            /* the still-open bar, when asked to keep it (never cached) */
-            for (int32_t k = ss->njobs - 1; k >= 0; k--) {
-                const ct__job *j = &run.jobs[ss->job0 + k];
-                if (j->open_t == INT64_MIN)
-                    continue;
-                if (j->open_t < end_ms && (hi == 0 || j->open_t > merged.t[hi - 1]) && hi == merged.n) {
-                    if (ct__rows_reserve(&merged, merged.n + 1) != CT_OK) {
-                        s = ct__propagate(&f->err, CT_E_NOMEM);
-                        break;
-                    }
-                    int64_t w = merged.n++;
-                    merged.t[w] = j->open_t;
-                    merged.o[w] = j->open_ohlcv[0];
-                    merged.h[w] = j->open_ohlcv[1];
-                    merged.l[w] = j->open_ohlcv[2];
-                    merged.c[w] = j->open_ohlcv[3];
-                    merged.v[w] = j->open_ohlcv[4];
-                    hi++;
-                }
-                break;
-            }
-            if (s != CT_OK) {
-                ct__rows_free(&merged);
-                break;
-            }
-            int64_t fresh = sym_rows(ss, &run);
-            CT__STAT(f, CT_FETCH_STAT_CACHE_ROWS) += (hi - lo) > fresh ? (hi - lo) - fresh : 0;
-            s = feed_from_rows(&fc, ss->symbol, &merged, lo, hi, &out[i]);
-        }
-        ct__rows_free(&merged);
-    }
+    for (int32_t i = 0; i < n && s == CT_OK; i++)
+        s = build_result(&fc, &run, i, start_ms, end_ms, &out[i]);
     if (s == CT_OK && f->progress)
         f->progress(f->progress_user, run.total, run.total);
 out:

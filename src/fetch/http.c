@@ -408,7 +408,7 @@ static ct_status complete(ct__run *run, ct__job *j, CURLcode rc, double *pause_u
     }
     if (j->oom)
         return ct__fail(&f->err, CT_E_NOMEM, "out of memory receiving a response for %s", j->symbol ? j->symbol : "");
-    const char *what = j->symbol ? j->symbol : "request";
+    const char *what = j->symbol ? j->symbol : j->path ? j->path : "request";
     int retry = 0;
     double delay = 0;
     char why[160];
@@ -416,6 +416,10 @@ static ct_status complete(ct__run *run, ct__job *j, CURLcode rc, double *pause_u
         if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)
             return ct__fail(&f->err, CT_E_INVALID_ARG, "bad base URL for %s: %s", what, curl_easy_strerror(rc));
         snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
+        /* a host that does not resolve usually means no network: one retry, not max_retries */
+        if ((rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY) && j->attempts >= 1)
+            return ct__fail(&f->err, CT_E_NET, "%s: %s (%s); is the network up?", what, why,
+                            ct__market_base(f, run->market));
         retry = 1;
         delay = backoff_s(f, j->attempts + 1);
     } else if (status == 418) {

@@ -234,12 +234,12 @@ static int skip_scalar(cursor *c)
 
 ct_status ct__klines_parse_rows(ct__err *err, const char *body, size_t len, ct__rows *out, int64_t *n_rows)
 {
+    *n_rows = 0;
+    if (!body)
+        return ct__fail(err, CT_E_FORMAT, "kline response: empty body");
     cursor c = {body, body, body + len};
     int64_t n0 = out->n;
     const char *what = "'['";
-    *n_rows = 0;
-    if (!body)
-        return ct__fail(err, CT_E_FORMAT, "kline response: no body");
     if (!expect(&c, '['))
         goto bad;
     if (expect(&c, ']'))

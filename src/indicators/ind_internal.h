@@ -14,9 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "cryptota/indicators.h"
 #include "internal/ct_internal.h"
@@ -124,7 +121,7 @@ static inline void ct__mdq_init(ct__mdq *d, char **cur, int32_t period)
 }
 /*
  * Value-only variant (ct__mdq_index is then meaningless): windows up to CT__MDQ_SCAN_MAX are
- * rescanned at every bar (SSE2 MAXPD/MINPD where available), which is branch-free and faster
+ * rescanned at every bar with two independent accumulators, which is branch-free and faster
  * than tracking on short windows (TA-Lib's MIDPRICE scans too). Maxima and minima are exact,
  * so the method does not change any value; with NaN inputs the result depends only on the
  * ring's contents, identically in streaming and batch.
@@ -134,35 +131,47 @@ static inline void ct__mdq_init_v(ct__mdq *d, char **cur, int32_t period)
     ct__mdq_init(d, cur, period);
     d->scan = period <= CT__MDQ_SCAN_MAX;
 }
+/*
+ * Extreme of a window given oldest-first as a[0..na) then b[0..nb), one accumulator in that
+ * order (TA-Lib MIDPRICE's loop). Batch code scanning the input arrays with it gets exactly the
+ * streaming result, NaN and signed zeros included.
+ */
+static inline double ct__scan_chrono(const double *a, int32_t na, const double *b, int32_t nb, int is_max)
+{
+    double best = na > 0 ? a[0] : b[0];
+    for (int32_t k = 1; k < na; k++)
+        best = is_max ? (a[k] > best ? a[k] : best) : (a[k] < best ? a[k] : best);
+    for (int32_t k = na > 0 ? 0 : 1; k < nb; k++)
+        best = is_max ? (b[k] > best ? b[k] : best) : (b[k] < best ? b[k] : best);
+    return best;
+}
+/* Chronological-scan variant of ct__mdq_init_v (scan mode 2; see ct__scan_chrono). */
+static inline void ct__mdq_init_c(ct__mdq *d, char **cur, int32_t period)
+{
+    ct__mdq_init(d, cur, period);
+    d->scan = period <= CT__MDQ_SCAN_MAX ? 2 : 0;
+}
 static inline double ct__mdq_scan(const double *v, int32_t count, int is_max)
 {
-    int32_t k = 0;
-    double b;
-#if defined(__SSE2__)
-    /* MAXPD/MINPD two lanes at a time: (a > b ? a : b) per lane, the same rule as below */
-    if (count >= 4) {
-        __m128d a0 = _mm_loadu_pd(v), a1 = _mm_loadu_pd(v + 2);
-        for (k = 4; k + 3 < count; k += 4) {
-            __m128d y0 = _mm_loadu_pd(v + k), y1 = _mm_loadu_pd(v + k + 2);
-            a0 = is_max ? _mm_max_pd(y0, a0) : _mm_min_pd(y0, a0);
-            a1 = is_max ? _mm_max_pd(y1, a1) : _mm_min_pd(y1, a1);
+    /* two independent accumulators (scalar: vector loads right after the scalar store of the
+     * newest value would stall on store forwarding) */
+    double b0 = v[0], b1 = v[0];
+    int32_t k = 1;
+    for (; k + 1 < count; k += 2) {
+        double y0 = v[k], y1 = v[k + 1];
+        if (is_max) {
+            b0 = y0 > b0 ? y0 : b0;
+            b1 = y1 > b1 ? y1 : b1;
+        } else {
+            b0 = y0 < b0 ? y0 : b0;
+            b1 = y1 < b1 ? y1 : b1;
         }
-        a0 = is_max ? _mm_max_pd(a1, a0) : _mm_min_pd(a1, a0);
-        {
-            double lo = _mm_cvtsd_f64(a0), hi = _mm_cvtsd_f64(_mm_unpackhi_pd(a0, a0));
-            b = is_max ? (hi > lo ? hi : lo) : (hi < lo ? hi : lo);
-        }
-    } else
-#endif
-    {
-        b = v[0];
-        k = 1;
     }
-    for (; k < count; k++) {
+    if (k < count) {
         double y = v[k];
-        b = is_max ? (y > b ? y : b) : (y < b ? y : b);
+        b0 = is_max ? (y > b0 ? y : b0) : (y < b0 ? y : b0);
     }
-    return b;
+    return is_max ? (b1 > b0 ? b1 : b0) : (b1 < b0 ? b1 : b0);
 }
 
 /* Push value x at index i (i = 0, 1, 2, ...); is_max selects max (1) or min (0). */
@@ -171,6 +180,13 @@ static inline void ct__mdq_push(ct__mdq *d, int64_t i, double x, int32_t period,
     d->v[d->pos] = x;
     if (++d->pos == d->cap)
         d->pos = 0;
+    if (d->scan == 2) {
+        if (i + 1 < period) /* not full yet: slots 0..i in order */
+            d->best = ct__scan_chrono(d->v, (int32_t)(i + 1), NULL, 0, is_max);
+        else /* full: oldest at pos */
+            d->best = ct__scan_chrono(d->v + d->pos, d->cap - d->pos, d->v, d->pos, is_max);
+        return;
+    }
     if (d->scan) {
         d->best = ct__mdq_scan(d->v, i + 1 < period ? (int32_t)(i + 1) : period, is_max);
         return;
@@ -204,6 +220,31 @@ static inline void ct__mdq_push(ct__mdq *d, int64_t i, double x, int32_t period,
     } else if (is_max ? (x >= d->best) : (x <= d->best)) {
         d->best = x;
         d->best_i = i;
+    }
+}
+/*
+ * The tracking of ct__mdq_push (non-scan mode) over an input array instead of a ring: the same
+ * comparisons on the same values in the same order, so batch loops using it give exactly the
+ * streaming results without storing every value.
+ */
+static inline void ct__track(const double *x, int64_t i, int32_t period, double *best, int64_t *best_i, int is_max)
+{
+    if (*best_i <= i - period) {
+        int64_t first = i - period + 1 > 0 ? i - period + 1 : 0;
+        double b = x[first];
+        int64_t at = first;
+        for (int64_t k = first + 1; k <= i; k++) {
+            double y = x[k];
+            if (is_max ? (y >= b) : (y <= b)) {
+                b = y;
+                at = k;
+            }
+        }
+        *best = b;
+        *best_i = at;
+    } else if (is_max ? (x[i] >= *best) : (x[i] <= *best)) {
+        *best = x[i];
+        *best_i = i;
     }
 }
 static inline double ct__mdq_value(const ct__mdq *d) { return d->best; }
@@ -294,7 +335,7 @@ static inline void ct__wma_init(ct__wma *w, char **cur, int32_t p)
     w->sum = 0.0;
     w->sub = 0.0;
     w->trailing = 0.0;
-    w->divider = (double)((p * (p + 1)) >> 1);
+    w->divider = (double)(((int64_t)p * (p + 1)) / 2);
     w->p = p;
     w->n = 0;
 }

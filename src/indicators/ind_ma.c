@@ -8,9 +8,10 @@
 /* ---- SMA ---------------------------------------------------------------------------------- */
 
 /*
- * Running sum of the window: the first p values summed in order, then sum += (x - x[t-p]).
- * TA-Lib adds the new value and subtracts the oldest in two dependent steps; the difference
- * form has one dependent addition per bar (faster) and agrees to rounding (~1e-16 relative).
+ * Running sum of the window: the first p values summed in order, then sum += (x - x[t-p]);
+ * output sum * (1/p). TA-Lib adds the new value and subtracts the oldest in two dependent steps
+ * and divides by p; the difference form has one dependent addition per bar and the reciprocal
+ * avoids a division (the bottleneck), agreeing with TA-Lib to rounding (~1e-16 relative).
  */
 typedef struct sma_st {
     ct__ring r;
@@ -36,27 +37,27 @@ static void sma_step(sma_st *st, const double *in, double *out)
     int64_t t = st->t++;
     if (t < st->p) {
         st->sum += x;
-        out[0] = t == st->p - 1 ? st->sum / st->p : CT__NAN;
+        out[0] = t == st->p - 1 ? st->sum * (1.0 / st->p) : CT__NAN;
         return;
     }
     st->sum += (x - old);
-    out[0] = st->sum / st->p;
+    out[0] = st->sum * (1.0 / st->p);
 }
 static ct_status sma_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
 {
     const double *x = in[0];
     double *y = out[0];
     int32_t p = CT__OPT_I(opt, 0);
-    double sum = 0.0;
+    double sum = 0.0, ip = 1.0 / p;
     ct__ind_nan(y, n, p - 1);
     if (n < p)
         return CT_OK;
     for (int64_t i = 0; i < p; i++)
         sum += x[i];
-    y[p - 1] = sum / p;
+    y[p - 1] = sum * ip;
     for (int64_t i = p; i < n; i++) {
         sum += (x[i] - x[i - p]);
-        y[i] = sum / p;
+        y[i] = sum * ip;
     }
     return CT_OK;
 }
@@ -123,7 +124,33 @@ static void wma_step(wma_st *st, const double *in, double *out)
     if (!ct__wma_push(&st->w, in[0], &out[0]))
         out[0] = CT__NAN;
 }
-CT__IND_BATCH_FROM_STEP(wma, 1, 1)
+/* TA-Lib TA_WMA with the operations of ct__wma_push, reading the trailing value from the input. */
+static ct_status wma_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    const double *x = in[0];
+    double *y = out[0];
+    int32_t p = CT__OPT_I(opt, 0);
+    double sum = 0.0, sub = 0.0, trailing = 0.0, divider = (double)(((int64_t)p * (p + 1)) / 2);
+    if (p == 1) {
+        memcpy(y, x, sizeof(double) * (size_t)n);
+        return CT_OK;
+    }
+    ct__ind_nan(y, n, p - 1);
+    for (int64_t i = 0; i < p - 1 && i < n; i++) {
+        sub += x[i];
+        sum += x[i] * (int32_t)(i + 1);
+    }
+    for (int64_t i = p - 1; i < n; i++) {
+        double v = x[i];
+        sub += v;
+        sub -= trailing;
+        sum += v * p;
+        trailing = x[i - p + 1];
+        y[i] = sum / divider;
+        sum -= sub;
+    }
+    return CT_OK;
+}
 CT__IND_HOOKS(wma, wma_st)
 CT__IND_IMPL(wma)
 
@@ -304,8 +331,7 @@ static void kama_step(kama_st *st, const double *in, double *out)
         st->sum_roc1 += fabs(prev_x - x);
         st->kama = prev_x;
     } else {
-        double before_old = ct__ring_ago(&st->r, p + 1); /* x[t-p-1] */
-        (void)before_old;
+        /* trailing holds x[t-p-1] */
         st->sum_roc1 -= fabs(st->trailing - old);
         st->sum_roc1 += fabs(x - prev_x);
     }

@@ -737,7 +737,33 @@ static void aroon_step(aroon_st *st, const double *in, double *out)
     out[0] = factor * (st->p - (t - ct__mdq_index(&st->lo)));
     out[1] = factor * (st->p - (t - ct__mdq_index(&st->hi)));
 }
-CT__IND_BATCH_FROM_STEP(aroon, 2, 2)
+/* Batch: aroon_step's tracking read from the input arrays (see ct__track); identical output. */
+static ct_status aroon_batch_x(int64_t n, const double *const *in, const double *opt, double *const *out, int osc)
+{
+    const double *h = in[0], *l = in[1];
+    int32_t p = CT__OPT_I(opt, 0);
+    double factor = 100.0 / p, hb = 0.0, lb = 0.0;
+    int64_t hi = INT64_MIN / 2, li = INT64_MIN / 2;
+    for (int k = 0; k < (osc ? 1 : 2); k++)
+        ct__ind_nan(out[k], n, p);
+    for (int64_t t = 0; t < n; t++) {
+        ct__track(h, t, p + 1, &hb, &hi, 1);
+        ct__track(l, t, p + 1, &lb, &li, 0);
+        if (t < p)
+            continue;
+        if (osc) {
+            out[0][t] = factor * (double)(hi - li);
+        } else {
+            out[0][t] = factor * (p - (t - li));
+            out[1][t] = factor * (p - (t - hi));
+        }
+    }
+    return CT_OK;
+}
+static ct_status aroon_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    return aroon_batch_x(n, in, opt, out, 0);
+}
 CT__IND_HOOKS(aroon, aroon_st)
 CT__IND_IMPL(aroon)
 
@@ -752,6 +778,9 @@ static void aroonosc_step(aroonosc_st *st, const double *in, double *out)
     double factor = 100.0 / st->p;
     out[0] = aroon_core(st, in[0], in[1], &t) ? factor * (double)(ct__mdq_index(&st->hi) - ct__mdq_index(&st->lo)) : CT__NAN;
 }
-CT__IND_BATCH_FROM_STEP(aroonosc, 2, 1)
+static ct_status aroonosc_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    return aroon_batch_x(n, in, opt, out, 1);
+}
 CT__IND_HOOKS(aroonosc, aroonosc_st)
 CT__IND_IMPL(aroonosc)

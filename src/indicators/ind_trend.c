@@ -24,7 +24,27 @@ static void dm_init(dm_core *d, int32_t p)
  * smoothed as S - S/p + x. +DM counts when diffP > 0 and diffP > diffM, -DM when diffM > 0 and
  * diffP < diffM (ties count neither). Returns 1 from row p on (smoothed values valid).
  */
-static inline int dm_push(dm_core *d, double h, double l, double c)
+/* Which sums dm_push_x maintains (constant at each call site, so the rest is compiled out). */
+#define DM_PLUS 1
+#define DM_MINUS 2
+#define DM_TR 4
+/* Add this bar's +DM / -DM. With one side only, its own test suffices (dp > dmv already
+ * excludes dp < dmv), as TA-Lib's PLUS_DM/MINUS_DM write it. */
+static inline void dm_add(dm_core *d, double dp, double dmv, int what)
+{
+    if ((what & DM_PLUS) && (what & DM_MINUS)) {
+        if ((dmv > 0) && (dp < dmv))
+            d->mdm += dmv;
+        else if ((dp > 0) && (dp > dmv))
+            d->pdm += dp;
+    } else if (what & DM_PLUS) {
+        if ((dp > 0) && (dp > dmv))
+            d->pdm += dp;
+    } else if ((dmv > 0) && (dp < dmv)) {
+        d->mdm += dmv;
+    }
+}
+static inline int dm_push_x(dm_core *d, double h, double l, double c, int what)
 {
     int64_t t = d->t++;
     double dp, dmv, tr;
@@ -39,25 +59,24 @@ static inline int dm_push(dm_core *d, double h, double l, double c)
     d->ph = h;
     dmv = d->pl - l;
     d->pl = l;
-    tr = ct__true_range(h, l, d->pc);
+    tr = (what & DM_TR) ? ct__true_range(h, l, d->pc) : 0.0;
     d->pc = c;
     if (t < p) {
-        if ((dmv > 0) && (dp < dmv))
-            d->mdm += dmv;
-        else if ((dp > 0) && (dp > dmv))
-            d->pdm += dp;
-        d->tr += tr;
+        dm_add(d, dp, dmv, what);
+        if (what & DM_TR)
+            d->tr += tr;
         return 0;
     }
-    d->mdm -= d->mdm / p;
-    d->pdm -= d->pdm / p;
-    if ((dmv > 0) && (dp < dmv))
-        d->mdm += dmv;
-    else if ((dp > 0) && (dp > dmv))
-        d->pdm += dp;
-    d->tr = d->tr - (d->tr / p) + tr;
+    if (what & DM_MINUS)
+        d->mdm -= d->mdm / p;
+    if (what & DM_PLUS)
+        d->pdm -= d->pdm / p;
+    dm_add(d, dp, dmv, what);
+    if (what & DM_TR)
+        d->tr = d->tr - (d->tr / p) + tr;
     return 1;
 }
+static inline int dm_push(dm_core *d, double h, double l, double c) { return dm_push_x(d, h, l, c, DM_PLUS | DM_MINUS | DM_TR); }
 /* DX of the current smoothed sums; returns 0 when TR or DI+ + DI- is ~0 (TA-Lib skips those). */
 static inline int dm_dx(const dm_core *d, double *dx)
 {
@@ -136,14 +155,15 @@ DI_VARIANT(plus_di, 0, di_lookback)
 DI_VARIANT(minus_di, 1, di_lookback)
 DI_VARIANT(dx, 4, di_lookback)
 
-/* +DM/-DM take only high and low: adapt to the 3-input step by passing low as close. */
+/* +DM/-DM take only high and low. */
 typedef di_st plus_dm_st;
 static size_t plus_dm_size(const double *opt) { return di_size(opt); }
 static void plus_dm_init(plus_dm_st *st, const double *opt) { di_init_w(st, opt, 2); }
+/* TA-Lib TA_PLUS_DM: the smoothed +DM itself, from row p-1 (no true range needed). */
 static void plus_dm_step(plus_dm_st *st, const double *in, double *out)
 {
-    double x[3] = {in[0], in[1], in[1]};
-    di_step(st, x, out);
+    int ok = dm_push_x(&st->d, in[0], in[1], in[1], DM_PLUS);
+    out[0] = (ok || st->d.t == st->d.p) ? st->d.pdm : CT__NAN;
 }
 #define plus_dm_lookback dm_lookback
 CT__IND_BATCH_FROM_STEP(plus_dm, 2, 1)
@@ -155,8 +175,8 @@ static size_t minus_dm_size(const double *opt) { return di_size(opt); }
 static void minus_dm_init(minus_dm_st *st, const double *opt) { di_init_w(st, opt, 3); }
 static void minus_dm_step(minus_dm_st *st, const double *in, double *out)
 {
-    double x[3] = {in[0], in[1], in[1]};
-    di_step(st, x, out);
+    int ok = dm_push_x(&st->d, in[0], in[1], in[1], DM_MINUS);
+    out[0] = (ok || st->d.t == st->d.p) ? st->d.mdm : CT__NAN;
 }
 #define minus_dm_lookback dm_lookback
 CT__IND_BATCH_FROM_STEP(minus_dm, 2, 1)
@@ -387,8 +407,8 @@ static void mid_init(mid_st *st, const double *opt)
 {
     char *cur = (char *)st + ct__ind_piece(sizeof(*st));
     st->p = CT__OPT_I(opt, 0);
-    ct__mdq_init_v(&st->hi, &cur, st->p);
-    ct__mdq_init_v(&st->lo, &cur, st->p);
+    ct__mdq_init_c(&st->hi, &cur, st->p);
+    ct__mdq_init_c(&st->lo, &cur, st->p);
     st->t = 0;
 }
 static inline void mid_core(mid_st *st, double h, double l, double *out)
@@ -400,22 +420,52 @@ static inline void mid_core(mid_st *st, double h, double l, double *out)
 }
 
 typedef mid_st midpoint_st;
+typedef mid_st midpoint_sm_st;
 #define midpoint_lookback mid_lookback
 #define midpoint_size mid_size
 static void midpoint_init(midpoint_st *st, const double *opt) { mid_init(st, opt); }
 /* TA-Lib TA_MIDPOINT: (highest + lowest) / 2 of the input over p bars. */
 static void midpoint_step(midpoint_st *st, const double *in, double *out) { mid_core(st, in[0], in[0], out); }
-CT__IND_BATCH_FROM_STEP(midpoint, 1, 1)
+CT__IND_BATCH_FROM_STEP(midpoint_sm, 1, 1)
+static ct_status midpoint_batch(int64_t n, const double *const *in, const double *opt, double *const *out);
 CT__IND_HOOKS(midpoint, midpoint_st)
 CT__IND_IMPL(midpoint)
 
 typedef mid_st midprice_st;
+typedef mid_st midprice_sm_st;
 #define midprice_lookback mid_lookback
 #define midprice_size mid_size
 static void midprice_init(midprice_st *st, const double *opt) { mid_init(st, opt); }
 /* TA-Lib TA_MIDPRICE: (highest high + lowest low) / 2 over p bars. */
 static void midprice_step(midprice_st *st, const double *in, double *out) { mid_core(st, in[0], in[1], out); }
-CT__IND_BATCH_FROM_STEP(midprice, 2, 1)
+/* Batch of MIDPOINT/MIDPRICE: for windows the stream scans (p <= CT__MDQ_SCAN_MAX), the same
+ * chronological scans over the input arrays, as TA-Lib does (identical results); otherwise the
+ * streaming state machine. */
+static ct_status mid_batch_scan(int64_t n, const double *h, const double *l, int32_t p, double *y)
+{
+    ct__ind_nan(y, n, p - 1);
+    for (int64_t i = p - 1; i < n; i++) {
+        double hh = ct__scan_chrono(h + i - p + 1, p, NULL, 0, 1);
+        double ll = ct__scan_chrono(l + i - p + 1, p, NULL, 0, 0);
+        y[i] = (hh + ll) / 2.0;
+    }
+    return CT_OK;
+}
+CT__IND_BATCH_FROM_STEP(midprice_sm, 2, 1)
+static ct_status midprice_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    int32_t p = CT__OPT_I(opt, 0);
+    if (p <= CT__MDQ_SCAN_MAX)
+        return mid_batch_scan(n, in[0], in[1], p, out[0]);
+    return midprice_sm_batch(n, in, opt, out);
+}
+static ct_status midpoint_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    int32_t p = CT__OPT_I(opt, 0);
+    if (p <= CT__MDQ_SCAN_MAX)
+        return mid_batch_scan(n, in[0], in[0], p, out[0]);
+    return midpoint_sm_batch(n, in, opt, out);
+}
 CT__IND_HOOKS(midprice, midprice_st)
 CT__IND_IMPL(midprice)
 
@@ -445,8 +495,9 @@ static void linearreg_step(linearreg_st *st, const double *in, double *out)
     out[0] = CT__NAN;
     if (st->t++ < p - 1)
         return;
-    sum_x = p * (p - 1) * 0.5;
-    sum_x2 = (double)(p * (p - 1) * (2 * p - 1) / 6);
+    /* TA-Lib's integer sums, computed in 64 bits (no overflow at large periods) */
+    sum_x = (double)((int64_t)p * (p - 1)) * 0.5;
+    sum_x2 = (double)((int64_t)p * (p - 1) * (2 * p - 1) / 6);
     div = sum_x * sum_x - p * sum_x2;
     for (int32_t i = p; i-- != 0;) {
         double v = ct__ring_ago(&st->r, i + 1);
@@ -646,6 +697,7 @@ typedef struct ichimoku_st {
     ct__ring a, b; /* delay lines of the spans, displacement + 1 long */
     int64_t t;
     int32_t pt, pk, ps, disp;
+    int32_t lb;
 } ichimoku_st;
 
 static int32_t ichimoku_lookback(const double *opt)
@@ -669,6 +721,7 @@ static void ichimoku_init(ichimoku_st *st, const double *opt)
     st->pk = CT__OPT_I(opt, 1);
     st->ps = CT__OPT_I(opt, 2);
     st->disp = CT__OPT_I(opt, 3);
+    st->lb = ichimoku_lookback(opt);
     st->t = 0;
     ct__mdq_init_v(&st->th, &cur, st->pt);
     ct__mdq_init_v(&st->tl, &cur, st->pt);
@@ -702,7 +755,7 @@ static void ichimoku_step(ichimoku_st *st, const double *in, double *out)
     ct__ring_push(&st->b, (ct__mdq_value(&st->sh) + ct__mdq_value(&st->sl)) / 2.0);
     sa = ct__ring_oldest(&st->a);
     sb = ct__ring_oldest(&st->b);
-    if (t < ichimoku_lookback((const double[4]){st->pt, st->pk, st->ps, st->disp})) {
+    if (t < st->lb) {
         out[0] = out[1] = out[2] = out[3] = CT__NAN;
         return;
     }

@@ -16,7 +16,7 @@
  * so the cancellation is relative to the window's spread, not to the price. Every
  * max(64, p) bars K moves to the current value and both sums are recomputed exactly over the
  * window, which keeps K close to the prices and bounds rounding drift. The mean reported as
- * BBANDS' middle band stays TA-Lib's running-sum SMA.
+ * BBANDS' middle band is TA-Lib's running sum (add new, drop oldest) times 1/p.
  */
 typedef struct ct__var {
     ct__ring r;
@@ -77,12 +77,13 @@ static inline void var_update(double *k, double *s1, double *s2, int64_t t, int3
     }
 }
 
-static inline double var_of(double s1, double s2, int32_t p, int64_t run)
+/* σ² from the shifted sums (ip = 1/p: multiplications instead of two divisions per bar). */
+static inline double var_of(double s1, double s2, int32_t p, double ip, int64_t run)
 {
-    double m = s1 / p;
+    double m = s1 * ip;
+    double v = s2 * ip - m * m;
     if (run >= p)
         return 0.0;
-    double v = s2 / p - m * m;
     return v > 0.0 ? v : 0.0;
 }
 
@@ -106,8 +107,8 @@ static int var_push(ct__var *v, double x, double *mean, double *var)
     }
     if (t < p - 1)
         return 0;
-    *mean = v->sum / p;
-    *var = var_of(v->s1, v->s2, p, v->run);
+    *mean = v->sum * (1.0 / p);
+    *var = var_of(v->s1, v->s2, p, 1.0 / p, v->run);
     v->sum -= ct__ring_oldest(&v->r);
     return 1;
 }
@@ -120,6 +121,7 @@ static inline void var_series(const double *x, int64_t n, int32_t p, void *ctx, 
     double sum = 0.0, k = 0.0, s1 = 0.0, s2 = 0.0;
     int64_t run = 0;
     int32_t left = var_refresh_every(p);
+    double ip = 1.0 / p;
     for (int64_t t = 0; t < n; t++) {
         double xi = x[t];
         double old = t >= p ? x[t - p] : 0.0;
@@ -133,7 +135,7 @@ static inline void var_series(const double *x, int64_t n, int32_t p, void *ctx, 
         }
         if (t < p - 1)
             continue;
-        emit(ctx, t, sum / p, var_of(s1, s2, p, run));
+        emit(ctx, t, sum * ip, var_of(s1, s2, p, ip, run));
         sum -= x[t - p + 1];
     }
 }
@@ -403,8 +405,6 @@ typedef struct keltner_st {
     ct__ema e;
     atr_core a;
     double mult;
-    int64_t t;
-    int32_t lb;
 } keltner_st;
 
 static int32_t keltner_lookback(const double *opt)
@@ -422,8 +422,6 @@ static void keltner_init(keltner_st *st, const double *opt)
     ct__ema_init(&st->e, CT__OPT_I(opt, 0));
     atr_core_init(&st->a, CT__OPT_I(opt, 1));
     st->mult = opt[2];
-    st->t = 0;
-    st->lb = keltner_lookback(opt);
 }
 static void keltner_step(keltner_st *st, const double *in, double *out)
 {

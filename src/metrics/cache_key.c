@@ -5,11 +5,15 @@
  * host benchmark series when one is attached. Byte order is fixed, so the key is the same on every
  * machine, run and process for the same inputs.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "cryptota/version.h"
 #include "internal/result_internal.h"
 #include "metrics/metrics_internal.h"
+
+/* The result's error slot (NULL for a NULL result); the result is logically const. */
+static ct__err *rerr(const ct_result *r) { return r ? &((ct_result *)(uintptr_t)r)->err : NULL; }
 
 typedef struct sha256 {
     uint32_t h[8];
@@ -133,7 +137,7 @@ static void put_str(sha256 *s, const char *str)
 ct_status ct_result_cache_key(const ct_result *r, char *buf, size_t cap)
 {
     if (!r || !buf || cap < 65)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_result_cache_key: %s",
+        return ct__fail(rerr(r), CT_E_INVALID_ARG, "ct_result_cache_key: %s",
                         !r ? "NULL result" : !buf ? "NULL buf" : "cap < 65");
     sha256 s;
     sha_init(&s);

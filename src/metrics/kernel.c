@@ -221,19 +221,18 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Classify one return, without branches (the outcome is data-dependent, so branches would
+ * mispredict): the buffer has one spare slot that takes the writes of returns not kept. */
 CT__HOT void bracket_add(bracket *b, double r)
 {
-    if (r < b->lo) {
-        b->below++;
-        b->below_sum += r;
-    } else if (r <= b->hi) {
-        if (r == 0)
-            b->zeros++;
-        else if (b->nbuf < b->cap)
-            b->buf[b->nbuf++] = r;
-        else
-            b->overflow = 1;
-    }
+    int64_t below = r < b->lo, inside = (r >= b->lo) & (r <= b->hi), zero = r == 0;
+    int64_t keep = inside & !zero, room = b->nbuf < b->cap;
+    b->below += below;
+    b->below_sum += below ? r : 0.0;
+    b->zeros += inside & zero;
+    b->buf[b->nbuf] = r;
+    b->nbuf += keep & room;
+    b->overflow |= (int)(keep & !room);
 }
 
 /* Reorder buf as [negatives | positives]; returns the number of negatives. */
@@ -283,10 +282,17 @@ static double bracket_rank(double *buf, int64_t nbuf, int64_t nneg, int64_t zero
 #define CHUNK 512 /* bars per chunk of the one pass (even) */
 
 
-/* Two doubles in one vector (GCC/Clang vector extension): an SSE2 register on x86-64, a NEON one
- * on arm64, so the baseline instruction set of either runs it natively. */
-typedef double v4d __attribute__((vector_size(16)));
-typedef int64_t v4i __attribute__((vector_size(16)));
+/* Four doubles in one vector (GCC/Clang vector extension): one AVX2 register where the CPU has
+ * it (the pass is compiled twice and picked at run time, see run_pass), two SSE2 or NEON registers
+ * otherwise. Both builds run the same operations in the same order (no FMA contraction: ISO C
+ * mode), so the metrics are bit-identical whichever runs. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* The vector helpers are static and inlined: no ABI crosses a call, so GCC's note that passing
+ * 32-byte vectors without AVX differs from the AVX ABI does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
 
 static inline v4d v4_load(const double *p)
 {
@@ -295,18 +301,27 @@ static inline v4d v4_load(const double *p)
     return v;
 }
 
+static inline v4d v4_set1(double x) { return (v4d){x, x, x, x}; }
+
 /* mask ? a : b, lane by lane (mask lanes are all ones or all zeros) */
 static inline v4d v4_sel(v4i mask, v4d a, v4d b) { return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask)); }
 
-static inline double v4_sum(v4d v) { return v[0] + v[1]; }
+/* the lanes summed pairwise: (0+1) + (2+3) */
+static inline double v4_sum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 
-/* fast_log on both lanes */
+static inline double v4_min(v4d v)
+{
+    double a = v[0] < v[1] ? v[0] : v[1], b = v[2] < v[3] ? v[2] : v[3];
+    return a < b ? a : b;
+}
+
+/* fast_log on four lanes */
 static inline v4d v4_log(v4d x)
 {
-    const v4i mant_mask = {0x000fffffffffffffLL, 0x000fffffffffffffLL};
-    const v4i one_bits = {0x3ff0000000000000LL, 0x3ff0000000000000LL};
-    const v4i magic = {0x4330000000000000LL, 0x4330000000000000LL};
-    const v4d one = {1, 1}, half = {0.5, 0.5}, zero = {0, 0};
+    const v4i mant_mask = (v4i){0, 0, 0, 0} + 0x000fffffffffffffLL;
+    const v4i one_bits = (v4i){0, 0, 0, 0} + 0x3ff0000000000000LL;
+    const v4i magic = (v4i){0, 0, 0, 0} + 0x4330000000000000LL;
+    const v4d one = v4_set1(1), half = v4_set1(0.5), zero = v4_set1(0);
     v4i u = (v4i)x;
     v4d m = (v4d)((u & mant_mask) | one_bits);
     v4d e = (v4d)((u >> 52) | magic) - (4503599627370496.0 + 1023.0);
@@ -327,13 +342,16 @@ static inline v4d v4_log(v4d x)
 /* Accumulators of the one pass (vector lanes; the scalar tail uses lane 0). */
 typedef struct kstate {
     v4d S1, S2, S3, S4, D2, NG, PS, Y1, Y2, XY;
-    v4d NB, B1, B2, RB, X1, T1, T2, U2v;
+    v4d NB, B1, B2, RB, X1, T1, T2, U2v, EMIN;
+    v4i B5N, B5Z, B95N, B95Z; /* bracket counts: below, zeros inside */
+    v4d B5S, B95S;            /* sums of the returns below */
     double c, cb, lg0, xbar, bprod;
     double peak, inv_peak, mdd, U2, trough, dd_sum;
     int64_t peak_i, dd_count, max_dur, max_dur_ms;
     int in_dd, skip_log;
     const int64_t *tm;
     bracket *b5, *b95;
+    double *ybuf; /* CHUNK log levels */
 } kstate;
 
 /* One bar of the drawdown state machine: a new peak closes the running drawdown period. */
@@ -348,8 +366,10 @@ CT__HOT void dd_step(kstate *k, double e, int64_t i)
             k->dd_count++;
             k->in_dd = 0;
         }
-        k->peak = e;
-        k->inv_peak = 1.0 / e;
+        if (e != k->peak) { /* a higher peak (an equal one, as in a flat stretch, changes nothing) */
+            k->peak = e;
+            k->inv_peak = 1.0 / e;
+        }
         k->peak_i = i;
     } else {
         double dd = (e - k->peak) * k->inv_peak;
@@ -368,6 +388,7 @@ CT__HOT void dd_step(kstate *k, double e, int64_t i)
 CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const double *br, int64_t i)
 {
     double r = (E[i] - E[i - 1]) / E[i - 1], x = r - k->c, x2 = x * x;
+    k->EMIN[0] = E[i] < k->EMIN[0] ? E[i] : k->EMIN[0];
     k->S1[0] += x;
     k->S2[0] += x2;
     k->S3[0] += x2 * x;
@@ -404,6 +425,140 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
     }
 }
 
+/*
+ * The vector part of the one pass: bars 1.. in chunks, four at a time; returns the first bar
+ * left for scalar_step. Forced inline into the two builds below, so the flags (which groups run)
+ * are tested once per chunk or vector, predictably.
+ */
+CT__HOT int64_t pass_body(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+{
+    const v4d lane = {0, 1, 2, 3};
+    const v4d zero = v4_set1(0), one = v4_set1(1);
+    const double c = k->c, cb = k->cb, xbar = k->xbar;
+    const int skip_log = k->skip_log, have_bench = bl != NULL || br != NULL;
+    bracket *b5 = k->b5, *b95 = k->b95;
+    double *ybuf = k->ybuf;
+    int64_t bi = 1;
+    for (int64_t a = 1; a + 4 <= n; a += CHUNK) {
+        const int64_t len = (n - a < CHUNK ? n - a : CHUNK) & ~(int64_t)3;
+        /* the log levels of a chunk first: independent iterations the CPU overlaps */
+        if (!skip_log)
+            for (int64_t j = 0; j < len; j += 4) {
+                v4d lv = v4_log(v4_load(E + a + j)) - k->lg0;
+                memcpy(ybuf + j, &lv, sizeof(lv));
+            }
+        for (bi = a; bi < a + len; bi += 4) {
+            /* returns and their sums, four at a time */
+            v4d e1 = v4_load(E + bi), e0 = v4_load(E + bi - 1);
+            v4d r = (e1 - e0) / e0;
+            v4d x = r - c, x2 = x * x;
+            k->EMIN = v4_sel(e1 < k->EMIN, e1, k->EMIN);
+            k->S1 += x;
+            k->S2 += x2;
+            k->S3 += x2 * x;
+            k->S4 += x2 * x2;
+            v4d ng = v4_sel(r < zero, r, zero);
+            k->D2 += ng * ng;
+            k->NG -= ng;
+            k->PS += v4_sel(r > zero, r, zero);
+            if (!skip_log) {
+                v4d y = v4_load(ybuf + (bi - a));
+                k->Y1 += y;
+                k->Y2 += y * y;
+                k->XY += ((double)(bi - 1) - xbar + lane) * y;
+            }
+            if (have_bench) {
+                v4d b = bl ? (v4_load(bl + bi) - v4_load(bl + bi - 1)) / v4_load(bl + bi - 1) : v4_load(br + bi - 1);
+                v4i ok = b == b;
+                v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
+                k->NB += v4_sel(ok, one, zero);
+                k->B1 += xb;
+                k->B2 += xb * xb;
+                k->RB += xr * xb;
+                k->X1 += xr;
+                k->T1 += xd;
+                k->T2 += xd * xd;
+                if (br && !bl)
+                    for (int l = 0; l < 4; l++)
+                        k->bprod *= ok[l] ? 1.0 + b[l] : 1.0;
+            }
+            /* drawdowns: four bars under the running peak are done at once, and so are four bars
+             * level with it outside a drawdown (a flat stretch at the peak) */
+            v4d pk = v4_set1(k->peak);
+            v4i under = e1 < pk, level = e1 == pk;
+            if (under[0] & under[1] & under[2] & under[3]) {
+                v4d dd = (e1 - pk) * k->inv_peak;
+                k->U2v += dd * dd;
+                double lo = v4_min(dd);
+                if (!k->in_dd) {
+                    k->in_dd = 1;
+                    k->trough = lo;
+                } else if (lo < k->trough) {
+                    k->trough = lo;
+                }
+                k->mdd = lo < k->mdd ? lo : k->mdd;
+            } else if (!k->in_dd && (level[0] & level[1] & level[2] & level[3])) {
+                k->peak_i = bi + 3;
+            } else {
+                for (int l = 0; l < 4; l++)
+                    dd_step(k, e1[l], bi + l);
+            }
+            if (b5) {
+                /* percentile brackets, without branches: compare four returns with both
+                 * brackets, then append the kept ones (see bracket_add) */
+                v4i bl5 = r < b5->lo, in5 = (r >= b5->lo) & (r <= b5->hi), z = r == zero;
+                v4i bl95 = r < b95->lo, in95 = (r >= b95->lo) & (r <= b95->hi);
+                k->B5N -= bl5;
+                k->B5S += v4_sel(bl5, r, zero);
+                k->B5Z -= in5 & z;
+                k->B95N -= bl95;
+                k->B95S += v4_sel(bl95, r, zero);
+                k->B95Z -= in95 & z;
+                v4i keep5 = in5 & ~z, keep95 = in95 & ~z;
+                int64_t n5 = b5->nbuf, n95 = b95->nbuf;
+                for (int l = 0; l < 4; l++) {
+                    b5->buf[n5] = r[l];
+                    n5 -= keep5[l];
+                    b95->buf[n95] = r[l];
+                    n95 -= keep95[l];
+                }
+                b5->nbuf = n5;
+                b95->nbuf = n95;
+            }
+        }
+        if (b5 && (b5->nbuf > b5->cap || b95->nbuf > b95->cap)) {
+            /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
+            b5->overflow = b95->overflow = 1;
+            b5->nbuf = b95->nbuf = 0;
+            k->b5 = k->b95 = b5 = b95 = NULL;
+        }
+    }
+    return bi;
+}
+
+static int64_t pass_generic(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+{
+    return pass_body(k, E, bl, br, n);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static int64_t pass_avx2(kstate *k, const double *E, const double *bl,
+                                                         const double *br, int64_t n)
+{
+    return pass_body(k, E, bl, br, n);
+}
+#endif
+
+/* The pass in the widest build this CPU runs (same results either way). */
+static int64_t run_pass(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return pass_avx2(k, E, bl, br, n);
+#endif
+    return pass_generic(k, E, bl, br, n);
+}
+
 ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
 {
     for (int i = 0; i < CT_M__COUNT; i++)
@@ -434,7 +589,6 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     const double A = s->ppy;
     const double *bl = skip_bench ? NULL : s->bench_level, *br = skip_bench ? NULL : s->bench_ret;
     const int64_t *tm = s->time;
-    const int have_bench = bl != NULL || br != NULL;
 
     /* shifts (geometric mean returns) keep the shifted power sums from cancelling */
     double c = m > 0 ? pow(E[n - 1] / E[0], 1.0 / dm) - 1.0 : 0.0;
@@ -474,11 +628,12 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         b95.lo = smp[p95 - g > 0 ? p95 - g : 0];
         b95.hi = smp[p95 + g + 1 < S ? p95 + g + 1 : S - 1];
         int64_t cap = (int64_t)((double)m * (2.0 * g + 2) / S * 2.0) + 1024;
-        brbuf = ct__malloc_array((size_t)(2 * cap), sizeof(double));
+        /* + the slack the vector pass writes past the count before its check at the chunk end */
+        brbuf = ct__malloc_array((size_t)(2 * (cap + CHUNK + 1)), sizeof(double));
         if (!brbuf)
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the percentile brackets");
         b5.buf = brbuf;
-        b95.buf = brbuf + cap;
+        b95.buf = brbuf + cap + CHUNK + 1;
         b5.cap = b95.cap = cap;
     }
 
@@ -493,84 +648,21 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     k.inv_peak = 1.0 / E[0];
     k.tm = tm;
     k.skip_log = skip_log;
+    k.EMIN = v4_set1(E[0]);
     k.b5 = use_brackets ? &b5 : NULL;
     k.b95 = use_brackets ? &b95 : NULL;
-    const v4d lane = {0, 1};
-    const v4d zero = {0, 0};
     double ybuf[CHUNK];
-    int64_t bi = 1;
-    for (int64_t a = 1; a + 2 <= n; a += CHUNK) {
-        const int64_t len = (n - a < CHUNK ? n - a : CHUNK) & ~(int64_t)1;
-        /* the log levels of a chunk first: independent iterations the CPU overlaps */
-        if (skip_log)
-            memset(ybuf, 0, (size_t)len * sizeof(double));
-        else
-            for (int64_t j = 0; j < len; j += 2) {
-                v4d lv = v4_log(v4_load(E + a + j)) - k.lg0;
-                memcpy(ybuf + j, &lv, sizeof(lv));
-            }
-        for (bi = a; bi < a + len; bi += 2) {
-            /* returns, log levels and their sums, two at a time */
-            v4d e1 = v4_load(E + bi), e0 = v4_load(E + bi - 1);
-            v4d r = (e1 - e0) / e0;
-            v4d x = r - c, x2 = x * x;
-            k.S1 += x;
-            k.S2 += x2;
-            k.S3 += x2 * x;
-            k.S4 += x2 * x2;
-            v4d ng = v4_sel(r < zero, r, zero);
-            k.D2 += ng * ng;
-            k.NG -= ng;
-            k.PS += v4_sel(r > zero, r, zero);
-            v4d y = v4_load(ybuf + (bi - a));
-            k.Y1 += y;
-            k.Y2 += y * y;
-            k.XY += ((double)(bi - 1) - xbar + lane) * y;
-            if (have_bench) {
-                v4d b = bl ? (v4_load(bl + bi) - v4_load(bl + bi - 1)) / v4_load(bl + bi - 1) : v4_load(br + bi - 1);
-                v4i ok = b == b;
-                v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
-                k.NB += v4_sel(ok, (v4d){1, 1}, zero);
-                k.B1 += xb;
-                k.B2 += xb * xb;
-                k.RB += xr * xb;
-                k.X1 += xr;
-                k.T1 += xd;
-                k.T2 += xd * xd;
-                if (br && !bl)
-                    for (int l = 0; l < 2; l++)
-                        k.bprod *= ok[l] ? 1.0 + b[l] : 1.0;
-            }
-            /* drawdowns: a pair under the running peak is done at once */
-            double hi = e1[0] > e1[1] ? e1[0] : e1[1];
-            if (hi < k.peak) {
-                v4d dd = (e1 - k.peak) * k.inv_peak;
-                k.U2v += dd * dd;
-                double lo = dd[0] < dd[1] ? dd[0] : dd[1];
-                if (!k.in_dd) {
-                    k.in_dd = 1;
-                    k.trough = lo;
-                } else if (lo < k.trough) {
-                    k.trough = lo;
-                }
-                k.mdd = lo < k.mdd ? lo : k.mdd;
-            } else {
-                for (int l = 0; l < 2; l++)
-                    dd_step(&k, e1[l], bi + l);
-            }
-            if (k.b5) {
-                /* returns strictly between the brackets (most of them) only count as below b95 */
-                v4i near = (r <= b5.hi) | (r >= b95.lo);
-                if (near[0] | near[1]) {
-                    for (int l = 0; l < 2; l++) {
-                        bracket_add(&b5, r[l]);
-                        bracket_add(&b95, r[l]);
-                    }
-                } else {
-                    b95.below += 2;
-                }
-            }
+    k.ybuf = ybuf;
+    int64_t bi = run_pass(&k, E, bl, br, n);
+    if (k.b5) {
+        for (int l = 0; l < 4; l++) {
+            b5.below += k.B5N[l];
+            b5.zeros += k.B5Z[l];
+            b95.below += k.B95N[l];
+            b95.zeros += k.B95Z[l];
         }
+        b5.below_sum += v4_sum(k.B5S);
+        b95.below_sum += v4_sum(k.B95S);
     }
     for (; bi < n; bi++)
         scalar_step(&k, E, bl, br, bi);
@@ -639,7 +731,9 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         double sxx = dm * (dm * dm - 1.0) / 12.0; /* sum of (i - xbar)^2 over 0..m-1 */
         double y1 = LANES(Y1), xy = LANES(XY);
         double syy = LANES(Y2) - y1 * y1 / dm;
-        out[CT_M_stability] = (syy > 1e-300 && !skip_log) ? (xy * xy) / (sxx * syy) : CT__NaN;
+        /* the log curve needs positive equity (a leveraged or short run can go to 0 or below) */
+        int positive = v4_min(k.EMIN) > 0;
+        out[CT_M_stability] = (syy > 1e-300 && !skip_log && positive) ? (xy * xy) / (sxx * syy) : CT__NaN;
     }
 
     /* percentiles: p5 from ranks k5, k5+1; p95 from k95, k95+1; CVaR = mean of the k5+1 smallest */

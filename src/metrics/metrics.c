@@ -107,9 +107,9 @@ static ct_status check_series(ct__err *err, const char *what, const int64_t *t, 
 {
     for (int64_t i = 0; i < n; i++) {
         if (!(isfinite(v[i]) && v[i] > 0))
-            return ct__fail(err, CT_E_DATA, "%s row %lld: value %g is not finite and > 0", what, (long long)i, v[i]);
+            return ct__fail(err, CT_E_DATA, "%s row %lld (0-based): value %g is not finite and > 0", what, (long long)i, v[i]);
         if (i > 0 && t[i] <= t[i - 1])
-            return ct__fail(err, CT_E_DATA, "%s row %lld: time %lld is not after the previous row's %lld", what,
+            return ct__fail(err, CT_E_DATA, "%s row %lld (0-based): time %lld is not after the previous row's %lld", what,
                             (long long)i, (long long)t[i], (long long)t[i - 1]);
     }
     return CT_OK;

@@ -164,7 +164,8 @@ int ct__sha256_selftest(void);
 /*
  * Indices of at most max_points points of v[0..n-1] for charts and transport: the first and last
  * points plus the minimum and maximum of each of (max_points-2)/2 equal buckets, in index order.
- * All points when max_points <= 0 or >= n. `idx` holds max_points (or n) entries. Returns the count.
+ * All points when max_points <= 0 or >= n. `idx` holds max(max_points, 2) (or n) entries.
+ * Returns the count.
  */
 int64_t ct__downsample(const double *v, int64_t n, int64_t max_points, int64_t *idx);
 

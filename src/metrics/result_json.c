@@ -4,11 +4,15 @@
  * round-trip to the same doubles); NaN and infinities are null.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cryptota/feed.h"
 #include "internal/result_internal.h"
 #include "metrics/metrics_internal.h"
+
+/* The result's error slot (NULL for a NULL result); the result is logically const. */
+static ct__err *rerr(const ct_result *r) { return r ? &((ct_result *)(uintptr_t)r)->err : NULL; }
 
 /* A JSON object recorded by the engine, or {} when there is none. */
 static void put_raw_object(ct__sb *b, const char *json)
@@ -69,7 +73,7 @@ ct_status ct_result_json(const ct_result *r, int64_t max_equity_points, char **o
     if (out)
         *out = NULL;
     if (!r || !out || max_equity_points < 0)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_result_json: %s",
+        return ct__fail(rerr(r), CT_E_INVALID_ARG, "ct_result_json: %s",
                         !r ? "NULL result" : !out ? "NULL out" : "negative max_equity_points");
     const double *mv = ct__result_metrics(r);
     if (!mv)
@@ -81,9 +85,12 @@ ct_status ct_result_json(const ct_result *r, int64_t max_equity_points, char **o
     ct__sb b;
     ct__sb_init(&b);
 
+    /* downsampling keeps at least the first and the last point */
     int64_t cap_idx = (max_equity_points > 0 && max_equity_points < r->n) ? max_equity_points : r->n;
+    if (cap_idx < 2 && r->n >= 2)
+        cap_idx = 2;
     if (cap_idx > 0 && !(idx = ct__malloc_array((size_t)cap_idx, sizeof(int64_t)))) {
-        st = ct__fail(NULL, CT_E_NOMEM, "ct_result_json: out of memory");
+        st = ct__fail(rerr(r), CT_E_NOMEM, "ct_result_json: out of memory");
         goto out;
     }
     if ((st = ct__monthly_returns(r->time, r->equity, r->n, &mkeys, &mrets, &nm)) != CT_OK)
@@ -221,7 +228,7 @@ ct_status ct_result_json(const ct_result *r, int64_t max_equity_points, char **o
     }
     ct__sb_puts(&b, "]}\n");
     if (b.oom)
-        st = ct__fail(NULL, CT_E_NOMEM, "ct_result_json: out of memory building the document");
+        st = ct__fail(rerr(r), CT_E_NOMEM, "ct_result_json: out of memory building the document");
 out:
     ct__free(idx);
     ct__free(mkeys);

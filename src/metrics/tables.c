@@ -324,7 +324,7 @@ int64_t ct__downsample(const double *v, int64_t n, int64_t max_points, int64_t *
         return n;
     }
     if (max_points < 2)
-        max_points = 2;
+        max_points = 2; /* the first and the last point (idx must hold 2) */
     int64_t k = 0;
     idx[k++] = 0;
     int64_t buckets = (max_points - 2) / 2;

@@ -501,8 +501,6 @@ struct search_job {
     double *params;
     double *metrics;
     double *trial;
-    double block_counts[CT__PBO_BLOCKS];
-    int64_t n_returns;
     /* shared progress, under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -567,7 +565,8 @@ static ct_status eval_slot(worker *w, int64_t slot, ct__err *err)
     }
     if (st != CT_OK)
         return ct__fail(err, st, "combination %lld: %s", (long long)index, ct_engine_errmsg(w->eng));
-    st = ct__metrics_compute(res, w->mall);
+    /* only the row's metrics: the costly groups (percentiles, stability) are skipped when unused */
+    st = ct__metrics_compute_select(res, o->metric_reg, o->n_metrics, w->mall);
     if (st != CT_OK) {
         ct_result_destroy(res);
         return ct__fail(err, st, "combination %lld: metrics: %s", (long long)index, ct_last_error());
@@ -736,7 +735,8 @@ ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *
             }
             ws[i].started = 1;
         }
-        /* wait, reporting progress every 100 ms */
+        /* wait, reporting progress every 100 ms (workers signal each finished combination) */
+        double last_report = t0;
         pthread_mutex_lock(&j.mu);
         while (j.running > 0) {
             struct timespec ts;
@@ -747,7 +747,9 @@ ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *
                 ts.tv_nsec -= 1000000000L;
             }
             pthread_cond_timedwait(&j.cv, &j.mu, &ts);
-            if (o->progress && j.running > 0 && !atomic_load(&o->cancel)) {
+            double now = ct__mono_s();
+            if (o->progress && j.running > 0 && !atomic_load(&o->cancel) && now - last_report >= 0.1) {
+                last_report = now;
                 pthread_mutex_unlock(&j.mu);
                 if (report(&j, t0))
                     atomic_store(&o->cancel, 1);

@@ -6,11 +6,15 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cryptota/feed.h"
 #include "internal/result_internal.h"
 #include "metrics/metrics_internal.h"
+
+/* The result's error slot (NULL for a NULL result); the result is logically const. */
+static ct__err *rerr(const ct_result *r) { return r ? &((ct_result *)(uintptr_t)r)->err : NULL; }
 
 #define CHART_POINTS 2000   /* points per series after downsampling */
 #define MAX_MARKERS 1000    /* entry/exit markers drawn on the price chart */
@@ -21,6 +25,7 @@ typedef struct chart {
     double w, h, left, right, top, bottom;
     int64_t t0, t1;
     double vmin, vmax;
+    int logy; /* log scale (positive series spanning more than 10x) */
 } chart;
 
 static double cx(const chart *c, int64_t t)
@@ -31,8 +36,9 @@ static double cx(const chart *c, int64_t t)
 
 static double cy(const chart *c, double v)
 {
-    double span = c->vmax - c->vmin;
-    double f = span > 0 ? (v - c->vmin) / span : 0.5;
+    double lo = c->logy ? log(c->vmin) : c->vmin, hi = c->logy ? log(c->vmax) : c->vmax;
+    double x = c->logy ? log(v) : v, span = hi - lo;
+    double f = span > 0 ? (x - lo) / span : 0.5;
     return c->top + (1.0 - f) * (c->h - c->top - c->bottom);
 }
 
@@ -81,21 +87,23 @@ static void chart_open(ct__sb *b, const char *id, const char *title, chart *c)
 static void chart_axes(ct__sb *b, const chart *c, int percent)
 {
     for (int i = 0; i <= 4; i++) {
-        double v = c->vmin + (c->vmax - c->vmin) * i / 4.0;
+        double v = c->logy ? c->vmin * pow(c->vmax / c->vmin, i / 4.0) : c->vmin + (c->vmax - c->vmin) * i / 4.0;
         double y = cy(c, v);
         ct__sb_printf(b, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", c->left,
                       c->w - c->right, y, y);
         if (percent)
             ct__sb_printf(b, "<text x=\"%.0f\" y=\"%.1f\" class=\"yl\">%.1f%%</text>\n", c->left - 6, y + 4, v * 100);
         else
-            ct__sb_printf(b, "<text x=\"%.0f\" y=\"%.1f\" class=\"yl\">%.6g</text>\n", c->left - 6, y + 4, v);
+            ct__sb_printf(b, fabs(v) >= 1000 ? "<text x=\"%.0f\" y=\"%.1f\" class=\"yl\">%.0f</text>\n"
+                                             : "<text x=\"%.0f\" y=\"%.1f\" class=\"yl\">%.4g</text>\n",
+                          c->left - 6, y + 4, v);
     }
     for (int i = 0; i <= 4; i++) {
         int64_t t = c->t0 + (int64_t)((double)(c->t1 - c->t0) * i / 4.0);
         char d[32];
         fmt_date(t, d, sizeof(d));
         ct__sb_printf(b, "<text x=\"%.1f\" y=\"%.0f\" class=\"xl\"%s>%s</text>", cx(c, t), c->h - 6,
-                      i == 0 ? " text-anchor=\"start\"" : i == 4 ? " text-anchor=\"end\"" : "", d);
+                      i == 0 ? " style=\"text-anchor:start\"" : i == 4 ? " style=\"text-anchor:end\"" : "", d);
     }
     ct__sb_puts(b, "\n");
 }
@@ -139,7 +147,7 @@ static void fmt_metric(char *buf, size_t cap, const char *unit, double v)
 static const char k_css[] =
     "body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f6f9;color:#1d2330}"
     "header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}"
-    "header p{margin:0;color:#b8c0d0;font-size:13px}main{max-width:1240px;margin:0 auto;padding:18px}"
+    "header p{margin:0;color:#b8c0d0;font-size:13px;overflow-wrap:anywhere}main{max-width:1240px;margin:0 auto;padding:18px}"
     ".card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:14px 18px;margin:0 0 18px}"
     ".card h2{font-size:16px;margin:0 0 8px}.kpis{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:18px}"
     ".kpi{flex:1 1 150px;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:10px 14px}"
@@ -208,7 +216,7 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
         dd = ct__malloc_array((size_t)n, sizeof(double));
         bench = ct__malloc_array((size_t)n, sizeof(double));
         if (!idx || !idx2 || !dd || !bench) {
-            st = ct__fail(NULL, CT_E_NOMEM, "ct_result_report_html: out of memory for %lld bars", (long long)n);
+            st = ct__fail(rerr(r), CT_E_NOMEM, "ct_result_report_html: out of memory for %lld bars", (long long)n);
             goto out;
         }
     }
@@ -252,12 +260,13 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
 
     if (n > 0) {
         chart c = {1200, 320, 70, 16, 12, 26, r->time[0], r->time[n - 1] > r->time[0] ? r->time[n - 1] : r->time[0] + 1,
-                   CT__INF, -CT__INF};
+                   CT__INF, -CT__INF, 0};
         /* 1. price with entries and exits */
         const double *px = r->close ? r->close : r->equity;
         int64_t k = ct__downsample(px, n, CHART_POINTS, idx);
         range_of(px, idx, k, &c.vmin, &c.vmax);
-        chart_open(b, "chart-price", "Price with entries and exits", &c);
+        c.logy = c.vmin > 0 && c.vmax > 10 * c.vmin;
+        chart_open(b, "chart-price", c.logy ? "Price with entries and exits (log scale)" : "Price with entries and exits", &c);
         chart_axes(b, &c, 0);
         chart_line(b, &c, r->time, px, idx, k, "price", 0);
         int64_t stride = r->n_trades > MAX_MARKERS ? (r->n_trades + MAX_MARKERS - 1) / MAX_MARKERS : 1;
@@ -283,7 +292,8 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
         int64_t k2 = ct__downsample(bench, n, CHART_POINTS, idx2);
         range_of(r->equity, idx, k, &c.vmin, &c.vmax);
         range_of(bench, idx2, k2, &c.vmin, &c.vmax);
-        chart_open(b, "chart-equity", "Equity against buy-and-hold", &c);
+        c.logy = c.vmin > 0 && c.vmax > 10 * c.vmin;
+        chart_open(b, "chart-equity", c.logy ? "Equity against buy-and-hold (log scale)" : "Equity against buy-and-hold", &c);
         chart_axes(b, &c, 0);
         chart_line(b, &c, r->time, bench, idx2, k2, "bench", 0);
         chart_line(b, &c, r->time, r->equity, idx, k, "equity", 0);
@@ -299,6 +309,7 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
             dd[i] = r->equity[i] / peak - 1.0;
         }
         k = ct__downsample(dd, n, CHART_POINTS, idx);
+        c.logy = 0;
         c.vmin = 0;
         c.vmax = 0;
         range_of(dd, idx, k, &c.vmin, &c.vmax);
@@ -312,7 +323,7 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
         /* 4. monthly returns heat map (SVG, one row per year) */
         int64_t y0 = mkeys[0] / 12, y1 = mkeys[nm - 1] / 12, years = y1 - y0 + 1;
         double cw = 80, ch = 26, hx = 60, hy = 22;
-        chart hm = {hx + 13 * cw + 10, hy + (double)years * ch + 8, 0, 0, 0, 0, 0, 1, 0, 1};
+        chart hm = {hx + 13 * cw + 10, hy + (double)years * ch + 8, 0, 0, 0, 0, 0, 1, 0, 1, 0};
         ct__sb_printf(b, "<section class=\"card\"><h2>Monthly returns</h2>\n<svg id=\"chart-monthly\" class=\"chart\" "
                          "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"Monthly returns\">\n",
                       hm.w, hm.h);
@@ -397,7 +408,7 @@ static ct_status build(const ct_result *r, const double *mv, ct__sb *b)
     ct__sb_puts(b, k_script);
     ct__sb_puts(b, "</body></html>\n");
     if (b->oom)
-        st = ct__fail(NULL, CT_E_NOMEM, "ct_result_report_html: out of memory building the page");
+        st = ct__fail(rerr(r), CT_E_NOMEM, "ct_result_report_html: out of memory building the page");
 out:
     ct__free(idx);
     ct__free(idx2);
@@ -411,7 +422,7 @@ out:
 ct_status ct_result_report_html(const ct_result *r, const char *path)
 {
     if (!r || !path || !*path)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_result_report_html: %s", !r ? "NULL result" : "empty path");
+        return ct__fail(rerr(r), CT_E_INVALID_ARG, "ct_result_report_html: %s", !r ? "NULL result" : "empty path");
     const double *mv = ct__result_metrics(r);
     if (!mv)
         return CT_E_NOMEM;
@@ -428,7 +439,7 @@ ct_status ct_result_report_html(const ct_result *r, const char *path)
     char *tmp = ct__malloc(plen + 8);
     if (!tmp) {
         ct__sb_free(&b);
-        return ct__fail(NULL, CT_E_NOMEM, "ct_result_report_html: out of memory");
+        return ct__fail(rerr(r), CT_E_NOMEM, "ct_result_report_html: out of memory");
     }
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", 5);
@@ -436,7 +447,7 @@ ct_status ct_result_report_html(const ct_result *r, const char *path)
     if (!f) {
         ct__free(tmp);
         ct__sb_free(&b);
-        return ct__fail(NULL, CT_E_IO, "ct_result_report_html: cannot open '%s' for writing", path);
+        return ct__fail(rerr(r), CT_E_IO, "ct_result_report_html: cannot open '%s' for writing", path);
     }
     size_t w = fwrite(b.buf, 1, b.len, f);
     int bad = fclose(f) != 0 || w != b.len;
@@ -444,7 +455,7 @@ ct_status ct_result_report_html(const ct_result *r, const char *path)
     if (bad || rename(tmp, path) != 0) {
         remove(tmp);
         ct__free(tmp);
-        return ct__fail(NULL, CT_E_IO, "ct_result_report_html: writing '%s' failed", path);
+        return ct__fail(rerr(r), CT_E_IO, "ct_result_report_html: writing '%s' failed", path);
     }
     ct__free(tmp);
     return CT_OK;

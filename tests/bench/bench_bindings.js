@@ -41,9 +41,18 @@ function tile(feed, n) {
   return ct.Feed.fromArrays({ time, ...cols }, { symbol: 'BTCUSDT', interval: feed.intervalMs });
 }
 
+/** [best seconds, minor page faults per call] of the same call in C. */
 function cSeconds(file, repeat) {
   const exe = process.env.CT_BIND_REF || path.join(__dirname, '..', '..', 'build', 'bin', 'ct_bind_ref');
-  return Number(execFileSync(exe, ['bench', file, 'rsi', String(repeat)]).toString());
+  return execFileSync(exe, ['bench', file, 'rsi', String(repeat)]).toString().trim().split(/\s+/).map(Number);
+}
+
+/** Minor page faults per call (after one warm-up call). */
+function faultsPerCall(fn, repeat) {
+  fn();
+  const f0 = process.resourceUsage().minorPageFault;
+  for (let i = 0; i < repeat; i++) fn();
+  return (process.resourceUsage().minorPageFault - f0) / repeat;
 }
 
 class Empty extends ct.Strategy {
@@ -74,16 +83,18 @@ function main() {
     big.save(bigPath);
     console.log('\n1. built-in rsi backtest: Node call vs the same call in C');
     console.log('   (best of 5 rounds x 5 calls, C and Node rounds interleaved: the machine is shared)');
-    console.log(`   ${'bars'.padStart(9)} ${'C ms'.padStart(9)} ${'Node ms'.padStart(10)} ${'ratio'.padStart(6)}`);
+    console.log(`   ${'bars'.padStart(9)} ${'C ms'.padStart(9)} ${'Node ms'.padStart(10)} ${'ratio'.padStart(6)}   minor page faults per call: C, Node`);
     for (const [feed, file] of [[base, basePath], [big, bigPath]]) {
       let c = Infinity; let js = Infinity;
       for (let r = 0; r < 5; r++) {
-        c = Math.min(c, cSeconds(file, 5));
+        c = Math.min(c, cSeconds(file, 5)[0]);
         // dispose() frees the result at once, as the C loop and Python's refcounting do; left
         // to the garbage collector, each call would touch fresh pages for its curves.
         js = Math.min(js, bestOf(() => ct.backtest(feed, 'rsi').dispose(), 5));
       }
-      console.log(`   ${String(feed.length).padStart(9)} ${(c * 1e3).toFixed(3).padStart(9)} ${(js * 1e3).toFixed(3).padStart(10)} ${(js / c).toFixed(3).padStart(6)}`);
+      const cf = cSeconds(file, 5)[1];
+      const jf = faultsPerCall(() => ct.backtest(feed, 'rsi').dispose(), 4);
+      console.log(`   ${String(feed.length).padStart(9)} ${(c * 1e3).toFixed(3).padStart(9)} ${(js * 1e3).toFixed(3).padStart(10)} ${(js / c).toFixed(3).padStart(6)}   ${cf.toFixed(0).padStart(8)} ${jf.toFixed(0).padStart(8)}`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -15,6 +15,7 @@ Usage: CRYPTOTA_LIB=build/lib/libcryptota.so CT_DATA_DIR=... CT_REF_DIR=... \
 import glob
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,9 +58,20 @@ def tile(feed, n):
 
 
 def c_seconds(path, repeat):
+    """(best seconds, minor page faults per call) of the same call in C."""
     exe = os.environ.get("CT_BIND_REF") or os.path.join(HERE, "..", "..", "build", "bin", "ct_bind_ref")
     out = subprocess.run([exe, "bench", path, "rsi", str(repeat)], check=True, capture_output=True, text=True)
-    return float(out.stdout)
+    secs, faults = out.stdout.split()
+    return float(secs), float(faults)
+
+
+def faults_per_call(fn, repeat):
+    """Minor page faults per call (after one warm-up call)."""
+    fn()
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(repeat):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / repeat
 
 
 class Empty(ct.Strategy):
@@ -94,13 +106,15 @@ def main():
         big.save(big_path)
         print("\n1. built-in rsi backtest: Python call vs the same call in C")
         print("   (best of 5 rounds x 5 calls, C and Python rounds interleaved: the machine is shared)")
-        print(f"   {'bars':>9} {'C ms':>9} {'Python ms':>10} {'ratio':>6}")
+        print(f"   {'bars':>9} {'C ms':>9} {'Python ms':>10} {'ratio':>6}   minor page faults per call: C, Python")
         for feed, path in ((base, os.path.join(data, M1)), (big, big_path)):
             c = py = float("inf")
             for _ in range(5):
-                c = min(c, c_seconds(path, 5))
+                c = min(c, c_seconds(path, 5)[0])
                 py = min(py, best_of(lambda: ct.backtest(feed, "rsi"), 5))
-            print(f"   {len(feed):>9} {c * 1e3:>9.3f} {py * 1e3:>10.3f} {py / c:>6.3f}")
+            cf = c_seconds(path, 5)[1]
+            pf = faults_per_call(lambda: ct.backtest(feed, "rsi"), 4)
+            print(f"   {len(feed):>9} {c * 1e3:>9.3f} {py * 1e3:>10.3f} {py / c:>6.3f}   {cf:>8.0f} {pf:>8.0f}")
     refs = glob.glob(os.path.join(os.environ.get("CT_REF_DIR", ""), "backtests", "bt_next_open_*.json"))
     bt = statistics.median(json.load(open(p))["bars_per_second"] for p in refs) if refs else float("nan")
     print(f"\n2. Python strategy callbacks on {len(base)} bars (best of 5); backtrader 1.9.78, same rules: {bt:,.0f} bars/s (median of {len(refs)} reference runs)")

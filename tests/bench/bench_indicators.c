@@ -2,7 +2,7 @@
  * Indicator benchmark: nanoseconds per input element of every indicator (generic entry point,
  * default options) on 1M and 10M synthetic bars, beside
  *   - a plain C loop of the same formula, timed in the same run (baseline; for the common
- *     indicators), and
+ *     indicators; it skips the warm-up bookkeeping, NaN fill and option checks), and
  *   - TA-Lib, when CT_TALIB_SO names a TA-Lib shared library (dlopen'ed; never built here).
  * Usage: bench_indicators [n1 n2 ...]   (default 1000000 10000000). Prints a Markdown table.
  * CT_BENCH_ONLY=rsi,sma limits the run to some indicators.
@@ -83,12 +83,11 @@ static void base_sma(int64_t n)
     const double *x = g_c;
     double *y = g_out[0], s = 0;
     int p = 20;
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < p; i++)
         s += x[i];
-        if (i >= p - 1) {
-            y[i] = s / p;
-            s -= x[i - p + 1];
-        }
+    for (int64_t i = p; i < n; i++) {
+        s += x[i] - x[i - p];
+        y[i] = s * (1.0 / p);
     }
 }
 static void base_ema(int64_t n)
@@ -99,7 +98,7 @@ static void base_ema(int64_t n)
         e += x[i];
     e /= 20;
     for (int64_t i = 20; i < n; i++)
-        y[i] = e = e + k * (x[i] - e);
+        y[i] = e = x[i] * k + e * (1 - k);
 }
 static void base_rsi(int64_t n)
 {
@@ -112,8 +111,8 @@ static void base_rsi(int64_t n)
             if (i == 14) { g /= 14; l /= 14; }
             continue;
         }
-        g = (g * 13 + (d > 0 ? d : 0)) / 14;
-        l = (l * 13 + (d < 0 ? -d : 0)) / 14;
+        g = g * (13.0 / 14) + (d + fabs(d)) * 0.5 * (1.0 / 14);
+        l = l * (13.0 / 14) + (fabs(d) - d) * 0.5 * (1.0 / 14);
         y[i] = 100 * g / (g + l);
     }
 }
@@ -176,7 +175,7 @@ static void base_atr(int64_t n)
                 a /= 14;
             continue;
         }
-        g_out[0][i] = a = (a * 13 + tr) / 14;
+        g_out[0][i] = a = a * (13.0 / 14) + tr * (1.0 / 14);
     }
 }
 static void base_trange(int64_t n)

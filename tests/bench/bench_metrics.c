@@ -107,12 +107,18 @@ static void bench_one(const ct_feed *feed, const char *label)
             bt = dt;
     }
     int64_t n = ct_result_len(r);
-    double vals[128], met = 1e9, base = 1e9, sel = 1e9, sink = 0;
-    /* an optimizer ranking by sharpe_ratio with headline columns: no log, percentile or benchmark group */
-    const int32_t which[6] = {ct_metric_find("sharpe_ratio"), ct_metric_find("total_return"),
-                              ct_metric_find("max_drawdown"), ct_metric_find("total_trades"),
-                              ct_metric_find("win_rate"), ct_metric_find("profit_factor")};
-    for (int rep = 0; rep < 7; rep++) {
+    double vals[128], met = 1e9, base = 1e9, sink = 0;
+    /* the select path (ct__metrics_compute_select) for the optimizer's headline columns (the
+     * core group: no log, percentile or benchmark work), then the core plus each costly group */
+    static const char *const headline[] = {"total_return", "cagr",          "annual_volatility", "sharpe_ratio",
+                                           "sortino_ratio", "max_drawdown", "calmar_ratio",      "win_rate",
+                                           "profit_factor", "total_trades", "exposure",          "final_equity"};
+    enum { NH = 12, NG = 4 };
+    static const char *const group_name[NG] = {"core (optimizer headline)", "core + stability",
+                                               "core + percentiles", "core + benchmark"};
+    static const char *const group_extra[NG] = {NULL, "stability", "cvar_95", "beta"};
+    double gt[NG] = {1e9, 1e9, 1e9, 1e9};
+    for (int rep = 0; rep < 9; rep++) {
         double t0 = now_s();
         if (ct__metrics_compute(r, vals) != CT_OK) {
             fprintf(stderr, "bench_metrics: metrics: %s\n", ct_last_error());
@@ -121,11 +127,20 @@ static void bench_one(const ct_feed *feed, const char *label)
         double t1 = now_s();
         sink += plain_pass(r->equity, n);
         double t2 = now_s();
-        ct__metrics_compute_select(r, which, 6, vals);
-        double t3 = now_s();
         met = fmin(met, t1 - t0);
         base = fmin(base, t2 - t1);
-        sel = fmin(sel, t3 - t2);
+        for (int g = 0; g < NG; g++) {
+            int32_t which[NH + 1];
+            for (int i = 0; i < NH; i++)
+                which[i] = ct_metric_find(headline[i]);
+            which[NH] = group_extra[g] ? ct_metric_find(group_extra[g]) : which[0];
+            double t3 = now_s();
+            if (ct__metrics_compute_select(r, which, NH + 1, vals) != CT_OK) {
+                fprintf(stderr, "bench_metrics: metrics: %s\n", ct_last_error());
+                exit(1);
+            }
+            gt[g] = fmin(gt[g], now_s() - t3);
+        }
     }
     char html[256], json[256];
     snprintf(html, sizeof(html), "bench_metrics_%d.html", (int)getpid());
@@ -160,8 +175,9 @@ static void bench_one(const ct_feed *feed, const char *label)
            "plain pass %5.2f ms (metrics/plain %.1fx) [sink %.3g]\n",
            label, (long long)n, (long long)ct_result_trade_count(r), bt * 1e3, ct_metric_count(), met * 1e3,
            100.0 * met / bt, base * 1e3, met / base, sink);
-    printf("%-6s select (sharpe + 5 headline metrics) %6.2f ms = %5.1f%% of the backtest\n", label, sel * 1e3,
-           100.0 * sel / bt);
+    for (int g = 0; g < NG; g++)
+        printf("%-6s select: %-26s %6.2f ms = %5.1f%% of the backtest\n", label, group_name[g], gt[g] * 1e3,
+               100.0 * gt[g] / bt);
     printf("%-6s report %7.1f ms, %7.1f KB | json (2000 points) %6.1f ms, %7.1f KB | json (full curve) %7.1f ms, "
            "%8.1f KB\n",
            label, rep_t * 1e3, (double)hsize / 1024.0, js_t * 1e3, (double)js_len / 1024.0, jsf_t * 1e3,

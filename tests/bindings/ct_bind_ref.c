@@ -3,7 +3,9 @@
  * called straight through the C API.
  *
  *   ct_bind_ref json  FILE STRATEGY PARAMS_JSON CONFIG_JSON   print ct_result_json (all points)
- *   ct_bind_ref bench FILE STRATEGY REPEAT                   print seconds per backtest (best of REPEAT)
+ *   ct_bind_ref bench FILE STRATEGY REPEAT                   print seconds per backtest (best of
+ *                                                            REPEAT) and minor page faults per call
+ *                                                            (after the first, which warms the heap up)
  *
  * The bench mode times exactly what Python's backtest() and Node's backtest() do per call:
  * strategy and engine creation, configuration, ct_engine_run and destruction, so the
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cryptota/cryptota.h"
@@ -21,6 +24,13 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_minflt;
 }
 
 static int fail(const char *what, ct_status st, const char *msg)
@@ -87,7 +97,12 @@ int main(int argc, char **argv)
     } else {
         int repeat = argc > 4 ? atoi(argv[4]) : 5;
         double best = 1e300;
-        for (int i = 0; i < (repeat > 0 ? repeat : 1); i++) {
+        double faults0 = 0;
+        if (repeat < 1)
+            repeat = 1;
+        for (int i = 0; i < repeat; i++) {
+            if (i == (repeat > 1 ? 1 : 0))  /* the first call warms the heap up */
+                faults0 = minor_faults();
             double t0 = now_s();
             if (run_once(feed, argv[3], "{}", "{}", &res) != 0)
                 goto out;
@@ -97,7 +112,7 @@ int main(int argc, char **argv)
             if (dt < best)
                 best = dt;
         }
-        printf("%.9f\n", best);
+        printf("%.9f %.1f\n", best, (minor_faults() - faults0) / (repeat > 1 ? repeat - 1 : 1));
         rc = 0;
     }
 out:

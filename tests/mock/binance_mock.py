@@ -25,7 +25,8 @@ exchangeInfo 20 spot / 1 futures; others 1). Over the weight limit the mock answ
 
 Test control endpoints (not Binance):
   POST /__config   JSON: {"now": ms or null, "weight_limit": n, "weight_window_ms": n,
-                          "lowercase_headers": bool, "delay_ms": n}
+                          "lowercase_headers": bool, "delay_ms": n,
+                          "bad_intervals": ["1h", ...] (answered with -1120 as if unknown)}
   POST /__fault    JSON: {"faults": [fault, ...]} appended to a queue; a fault is
                    {"kind": "429"|"418"|"500"|"503"|"408"|"slow"|"drop"|"truncate"|"content_type"
                             |"garbage", "path": "/api/v3/klines" (prefix; default any kline path),
@@ -135,6 +136,7 @@ class State:
             self.weight_window_ms = 60000
             self.lowercase = False
             self.delay_ms = 0
+            self.bad_intervals = []
             self.window_start = 0
             self.used = 0
 
@@ -178,6 +180,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
+
+    def setup(self):
+        super().setup()
+        # headers and body are two writes: without TCP_NODELAY, Nagle holds the body's last
+        # segment until the client's (delayed) ACK on a kept-alive connection
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # ---- plumbing ----
     def send(self, status, body, ctype="application/json;charset=UTF-8", weight=None, extra=None,
@@ -240,6 +248,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.weight_window_ms = body.get("weight_window_ms", st.weight_window_ms)
                 st.lowercase = body.get("lowercase_headers", st.lowercase)
                 st.delay_ms = body.get("delay_ms", st.delay_ms)
+                st.bad_intervals = body.get("bad_intervals", st.bad_intervals)
         else:
             return self.error(404, -1, "unknown control path")
         self.send(200, "{}")
@@ -366,7 +375,7 @@ class Handler(BaseHTTPRequestHandler):
         if not iv:
             return self.error(400, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or "
                               "malformed.", weight=used)
-        if iv not in INTERVALS:
+        if iv not in INTERVALS or iv in st.bad_intervals:
             return self.error(400, -1120, "Invalid interval.", weight=used)
         ok, limit = self.int_param(q, "limit", used)
         if not ok:

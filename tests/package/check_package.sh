@@ -36,6 +36,8 @@ out2=$(LD_LIBRARY_PATH="$prefix/lib:$prefix/lib64:${LD_LIBRARY_PATH:-}" "$work/q
 [ "$out1" = "$out2" ] || { echo "find_package and pkg-config builds differ"; exit 1; }
 echo "$out1" | grep -q "58419 rows" || { echo "unexpected row count"; exit 1; }
 echo "$out1" | grep -q "128 missing bars" || { echo "unexpected gap count"; exit 1; }
+# The quick start backtests rsi: the backtrader reference (207 trades, final equity 2306.95).
+echo "$out1" | grep -q "rsi: 207 trades, final equity 2306.95" || { echo "unexpected backtest"; exit 1; }
 # The installed headers and library carry the same version.
 grep -q "CT_ABI_VERSION" "$prefix/include/cryptota/version.h"
 ls "$prefix"/lib*/libcryptota.so.* >/dev/null

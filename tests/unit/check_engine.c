@@ -1056,6 +1056,7 @@ START_TEST(oom_walk)
     /* every allocation of feed, engine, strategy, run (indicator cache, equity, trades) and
      * result fails in turn: each step returns CT_E_NOMEM and nothing leaks */
     int done = 0;
+    ct_strategy_unregister("test_script"); /* left by earlier tests when CK_FORK=no */
     ck_assert_int_eq(ct_alloc_live_count(), 0);
     for (int64_t k = 0; !done && k < 10000; k++) {
         ct_feed *f = NULL;
@@ -1083,6 +1084,52 @@ START_TEST(oom_walk)
         ct_strategy_destroy(s);
         ct_engine_destroy(e);
         ct_feed_destroy(f);
+        ck_assert_int_eq(ct_alloc_live_count(), 0);
+        ct_test_failalloc_remove();
+    }
+    ck_assert(done);
+}
+END_TEST
+
+
+START_TEST(oom_small_constructors)
+{
+    /* cache, engine clone (with a funding series), strategy clone, config and class JSON */
+    int done = 0;
+    int64_t ft[2] = {0, 60000};
+    double fr[2] = {0.001, 0.002};
+    ct_strategy_unregister("test_script"); /* left by earlier tests when CK_FORK=no */
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+    for (int64_t k = 0; !done && k < 1000; k++) {
+        ct_indicator_cache *c = NULL;
+        ct_engine *e = NULL, *e2 = NULL;
+        ct_strategy *s = NULL, *s2 = NULL;
+        char *j1 = NULL, *j2 = NULL;
+        ct_test_failalloc_install(k);
+        ct_status st = ct_indicator_cache_create(&c);
+        if (st == CT_OK)
+            st = ct_engine_create(&e);
+        if (st == CT_OK)
+            st = ct_engine_set_funding(e, ft, fr, 2);
+        if (st == CT_OK)
+            st = ct_engine_clone(e, &e2);
+        if (st == CT_OK)
+            st = ct_engine_config_json(e2, &j1);
+        if (st == CT_OK)
+            st = ct_strategy_create_by_name("rsi", &s);
+        if (st == CT_OK)
+            st = ct_strategy_clone(s, &s2);
+        if (st == CT_OK)
+            st = ct_strategy_classes_json(&j2);
+        ck_assert_msg(st == CT_OK || st == CT_E_NOMEM, "fail_at %lld: %s", (long long)k, ct_status_name(st));
+        done = st == CT_OK;
+        ct_free(j1);
+        ct_free(j2);
+        ct_strategy_destroy(s2);
+        ct_strategy_destroy(s);
+        ct_engine_destroy(e2);
+        ct_engine_destroy(e);
+        ct_indicator_cache_destroy(c);
         ck_assert_int_eq(ct_alloc_live_count(), 0);
         ct_test_failalloc_remove();
     }
@@ -1132,6 +1179,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc2, shared_cache_threads);
     tcase_add_test(tc2, new_feed_same_address);
     tcase_add_test(tc2, oom_walk);
+    tcase_add_test(tc2, oom_small_constructors);
     suite_add_tcase(s, tc2);
     return s;
 }

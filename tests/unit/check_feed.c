@@ -188,6 +188,24 @@ START_TEST(gaps_keep_fill_error)
     ck_assert_ptr_nonnull(strstr(ct_last_error(), "gap of 2 bars between rows 1 (time 3600000) and 2 (time 14400000)"));
     ck_assert_status(ct_feed_apply_gaps(f, 7, &g), CT_E_INVALID_ARG);
     ct_feed_destroy(f);
+
+    /* a time far off (year ~24000; (700000000240000 - 60000 - 1) / 60000 = 11666666669 missing
+     * bars) must not make FILL allocate billions of bars; extreme int64
+     * times do not overflow the gap arithmetic */
+    int64_t tf[3] = {0, 60000, 700000000240000LL};
+    int64_t tx[3] = {INT64_MIN + 1, 0, INT64_MAX};
+    double p3[3] = {1, 1, 1};
+    ck_assert_ok(ct_feed_from_arrays("F", 60000, tf, p3, p3, p3, p3, p3, 3, 0, &f));
+    ck_assert_status(ct_feed_apply_gaps(f, CT_GAPS_FILL, &g), CT_E_DATA);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "11666666669 missing bars exceed the limit of 1000012"));
+    ct_feed_destroy(f);
+    ck_assert_ok(ct_feed_from_arrays("X", 1, tx, p3, p3, p3, p3, p3, 3, 0, &f));
+    ck_assert_int_eq(ct_feed_missing_bars(f), INT64_MAX); /* saturated */
+    ck_assert_ok(ct_feed_gaps(f, a, b, m, 4, &n));
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(m[0], INT64_MAX - 1); /* (2^63 - 1 - 1) / 1 bars between INT64_MIN + 1 and 0 */
+    ck_assert_status(ct_feed_apply_gaps(f, CT_GAPS_FILL, &g), CT_E_DATA);
+    ct_feed_destroy(f);
     ck_assert_int_eq(ct_alloc_live_count(), 0);
 }
 END_TEST

@@ -105,6 +105,22 @@ START_TEST(convert_formats_and_interval)
     snprintf(args, sizeof(args), "convert '%s' '%s' --interval 7m", ctz, csv);
     free(run(args, &rc));
     ck_assert_int_ne(rc, 0);
+    /* --gaps fill: the ETH 1h file has 127 missing bars (data/README.md) */
+    snprintf(args, sizeof(args), "convert '%s' '%s' --gaps fill",
+             ct_test_data("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst"), ctz);
+    free(run(args, &rc));
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ok(ct_feed_load(ctz, CT_GAPS_KEEP, &b));
+    ck_assert_int_eq(ct_feed_len(b), 45024 + 127);
+    ck_assert_ptr_nonnull(ct_feed_filled(b));
+    ct_feed_destroy(b);
+    snprintf(args, sizeof(args), "convert '%s' '%s' --gaps error",
+             ct_test_data("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst"), ctz);
+    free(run(args, &rc));
+    ck_assert_int_ne(rc, 0);
+    snprintf(args, sizeof(args), "convert '%s' '%s' --gaps sometimes", ctz, csv);
+    free(run(args, &rc));
+    ck_assert_int_ne(rc, 0);
     snprintf(args, sizeof(args), "convert '%s' out.unknown", ctz);
     free(run(args, &rc));
     ck_assert_int_ne(rc, 0);

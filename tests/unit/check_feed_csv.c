@@ -119,6 +119,7 @@ START_TEST(format_errors)
     parse_fails("1,1,2,1,2,1\n\n3,1,2,1,2,1,0,0,0,0,0,0\n", CT_E_FORMAT, "line 3: expected 6 columns, found 12");
     parse_fails("x1,1,2,1,2,1\n1,1,2,1,2,1\nzz,1,2,1,2,1\n", CT_E_FORMAT, "line 3: 'zz' is not a time");
     parse_fails("-5,1,2,1,2,1\n", CT_E_FORMAT, "line 1: '-5' is not a time");
+    parse_fails("9999999999999999999,1,2,1,2,1\n", CT_E_FORMAT, "line 1: time 9999999999999999999 is out of range");
     ct_feed *f;
     ck_assert_status(ct_feed_parse_csv("1,1,1,1,1,1", 11, NULL, -1, 0, &f), CT_E_INVALID_ARG);
     ck_assert_status(ct_feed_parse_csv("1,1,1,1,1,1", 11, NULL, 0, 9, &f), CT_E_INVALID_ARG);

@@ -77,6 +77,10 @@ START_TEST(negative_times)
     ck_assert_int_eq(ct_feed_time(r)[1], 0);
     ct_feed_destroy(r);
     ct_feed_destroy(f);
+    int64_t tx[2] = {0, INT64_MAX - 5};
+    ck_assert_ok(ct_feed_from_arrays("X", M, tx, p, p, p, p, p, 2, 0, &f));
+    ck_assert_status(ct_feed_resample(f, 2 * M, 0, &r), CT_E_RANGE);
+    ct_feed_destroy(f);
 }
 END_TEST
 

@@ -406,15 +406,26 @@ START_TEST(test_fault_fatal)
                      CT_E_RATE_LIMIT);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "ban ends in 7200 s") != NULL, "%s", ct_fetcher_errmsg(f));
     ck_assert_int_eq(klines_requests(), 2); /* nothing after the 418 */
+    /* with 4 transfers in flight, the 418 aborts the 3 others (held 5 s by the mock, past the
+     * 1.5 s timeout): had they been left running they would time out and be retried */
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 4));
+    ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"418\",\"retry_after\":60},"
+                                         "{\"kind\":\"slow\",\"delay_ms\":5000,\"count\":10}]}", &got),
+                     CT_E_RATE_LIMIT);
+    ck_assert_int_le(klines_requests(), 4); /* (a transfer still connecting is never sent) */
+    int64_t retried = -1;
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_STAT_RETRIES, &retried));
+    ck_assert_int_eq(retried, 0);
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
     /* retries run out */
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_RETRIES, 2));
-    ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"503\",\"count\":10}]}", &got), CT_E_HTTP);
+    /* one page (400 bars): the first attempt and 2 retries, then the error */
+    mock_reset();
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__fault", "{\"faults\":[{\"kind\":\"503\",\"count\":10}]}"), 0);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_A + 400LL * 3600000, &got),
+                     CT_E_HTTP);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "HTTP 503, gave up after 2 retries") != NULL, "%s", ct_fetcher_errmsg(f));
-    /* job 1 made 3 attempts; while it backed off, job 2 (the same single transfer slot) made 1
-     * to 3, depending on the random backoff */
-    int req = klines_requests();
-    ck_assert_int_ge(req, 4);
-    ck_assert_int_le(req, 6);
+    ck_assert_int_eq(klines_requests(), 3);
     ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"drop\",\"count\":10}]}", &got), CT_E_NET);
     ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"429\",\"retry_after\":0,\"count\":10}]}", &got),
                      CT_E_RATE_LIMIT);
@@ -440,6 +451,12 @@ START_TEST(test_bad_symbol_interval)
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "unknown symbol BTCUSDX") != NULL, "%s", ct_fetcher_errmsg(f));
     ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "7m", FAULT_A, FAULT_B, &got), CT_E_INVALID_ARG);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "bad interval '7m'") != NULL, "%s", ct_fetcher_errmsg(f));
+    ck_assert_ptr_null(got);
+    /* an interval the server rejects (-1120, HTTP 400) is a clear error too */
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", "{\"bad_intervals\": [\"1h\"]}"), 0);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_B, &got), CT_E_INVALID_ARG);
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), "interval '1h' rejected by Binance for BTCUSDT (HTTP 400, code -1120") != NULL,
+                  "%s", ct_fetcher_errmsg(f));
     ck_assert_ptr_null(got);
     ct_fetcher_destroy(f);
 }

@@ -243,6 +243,7 @@ static pid_t spawn_fetch_child(int checkpoint_rows)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failing test */
         ct_fetcher *f = NULL;
         ct_feed *got = NULL;
         int rc = 1;
@@ -339,6 +340,7 @@ static int run_cli(char *const argv[])
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0)
             dup2(devnull, 1);

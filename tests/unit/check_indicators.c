@@ -381,7 +381,7 @@ START_TEST(test_ref_crosscheck)
                                         "vwap", "supertrend", "ichimoku", "aroon"};
     /* Real candles (BTC 1m, ~130k rows, prices ~1e5: where TA-Lib's STDDEV is off by up to 3e-4)
      * and the synthetic set with flat and zero-volume stretches. */
-    csv_load(ct_test_data("binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"), 20000, &cd);
+    csv_load(ct_test_data("binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"), 8000, &cd);
     load_synthetic(&syn);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         crosscheck_ref(&cd, names[i], NULL);
@@ -599,8 +599,8 @@ START_TEST(test_stream_equals_batch)
     const ct_indicator_info *ind = ct_indicator_at(_i);
     csv_tab real, syn;
     double small[CT_IND_MAX_OPTIONS];
-    /* 3000 rows of real candles: crosses the 1024-row exact refresh of STDDEV/BBANDS/VWAP */
-    csv_load(ct_test_data("binance_ETHUSDT_15m_2023-04-01_2024-04-09.csv.zst"), 3000, &real);
+    /* 2000 rows of real candles: crosses the 1024-row exact refresh of VWAP (and many of STDDEV/BBANDS) */
+    csv_load(ct_test_data("binance_ETHUSDT_15m_2023-04-01_2024-04-09.csv.zst"), 2000, &real);
     load_synthetic(&syn);
     stream_all_chunks(ind, NULL, &real);
     stream_all_chunks(ind, NULL, &syn);
@@ -632,6 +632,19 @@ START_TEST(test_empty_and_short)
     ck_assert_ok(ct_indicator_run(ind, 1, in, NULL, out));
     for (int32_t k = 0; k < ind->n_outputs; k++)
         ck_assert_msg(lb == 0 ? !isnan(y[k][0]) : isnan(y[k][0]), "%s.%s", ind->name, ind->output_names[k]);
+    /* every option at its maximum (periods of 100000: no overflow, big states): still CT_OK */
+    {
+        double mx[CT_IND_MAX_OPTIONS], yy[CT_IND_MAX_OUTPUTS];
+        const double bar[CT_IND_MAX_INPUTS] = {100.0, 100.0, 100.0, 100.0, 100.0};
+        ct_ind_stream *s = NULL;
+        for (int32_t k = 0; k < ind->n_options; k++)
+            mx[k] = ct_indicator_option_max(ind, k);
+        ck_assert_int_ge(ct_indicator_lookback(ind, mx), 0);
+        ck_assert_ok(ct_indicator_run(ind, 1, in, mx, out));
+        ck_assert_ok(ct_ind_stream_new(ind, mx, &s));
+        ck_assert_ok(ct_ind_stream_step(s, bar, yy));
+        ct_ind_stream_free(s);
+    }
     ck_assert_status(ct_indicator_run(ind, -1, in, NULL, out), CT_E_INVALID_ARG);
     ck_assert_status(ct_indicator_run(ind, 1, NULL, NULL, out), CT_E_INVALID_ARG);
     ck_assert_status(ct_indicator_run(ind, 1, in, NULL, NULL), CT_E_INVALID_ARG);

@@ -72,16 +72,22 @@ static double rget(const ct_result *r, const char *name)
     ck_assert_msg(ct_test_close((a), (b), (rel)), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
 #define ASSERT_NAN(a) ck_assert_msg(isnan(a), "%s = %.17g, want NaN", #a, (double)(a))
 
-/* A result built by hand (the engine's fields), freed with free_result. */
+static void set_str(char **dst, const char *s)
+{
+    ct__free(*dst);
+    *dst = ct__strdup(s);
+}
+
+/* A result built by hand: the fields the engine fills (src/internal/result_internal.h). */
 static ct_result *mk_result(int64_t n, const int64_t *t, const double *eq, const double *close, const double *pos,
                             int64_t interval_ms)
 {
-    ct_result *r = ct__calloc(1, sizeof(*r));
+    ct_result *r = ct__result_new();
     ck_assert_ptr_nonnull(r);
-    r->strategy = ct__strdup("rsi");
-    r->symbol = ct__strdup("BTCUSDT");
-    r->params_json = ct__strdup("{\"period\":14}");
-    r->config_json = ct__strdup("{\"capital\":10000,\"commission\":0.001}");
+    set_str(&r->strategy, "rsi");
+    set_str(&r->symbol, "BTCUSDT");
+    set_str(&r->params_json, "{\"period\":14}");
+    set_str(&r->config_json, "{\"capital\":10000,\"commission\":0.001}");
     r->interval_ms = interval_ms;
     r->n = n;
     r->capital = n > 0 ? eq[0] : 10000;
@@ -100,22 +106,7 @@ static ct_result *mk_result(int64_t n, const int64_t *t, const double *eq, const
     return r;
 }
 
-static void free_result(ct_result *r)
-{
-    ct__free(r->strategy);
-    ct__free(r->symbol);
-    ct__free(r->params_json);
-    ct__free(r->config_json);
-    ct__free(r->time);
-    ct__free(r->equity);
-    ct__free(r->close);
-    ct__free(r->position);
-    ct__free(r->trades);
-    ct__free(r->bench_time);
-    ct__free(r->bench_value);
-    ct__free(r->metrics);
-    ct__free(r);
-}
+static void free_result(ct_result *r) { ct_result_destroy(r); }
 
 static void set_trades(ct_result *r, const double *pnl, const double *ret, const int64_t *bars, const double *mae,
                        const double *mfe, int64_t nt)
@@ -503,6 +494,14 @@ START_TEST(test_flat_and_single)
     ASSERT_NEAR(rget(r, "final_equity"), 100, 0);
     free_result(r);
 
+    /* a leveraged run through zero: returns and drawdowns still defined, the log curve is not */
+    double neg[4] = {100, 50, -10, 20};
+    r = mk_result(4, t, neg, NULL, NULL, 86400000);
+    ASSERT_NEAR(rget(r, "total_return"), -0.8, 1e-12);
+    ASSERT_NEAR(rget(r, "max_drawdown"), -1.1, 1e-12); /* (-10 - 100)/100 */
+    ASSERT_NAN(rget(r, "stability"));
+    free_result(r);
+
     r = mk_result(0, t, one, NULL, NULL, 86400000);
     ASSERT_NAN(rget(r, "total_return"));
     ASSERT_NAN(rget(r, "max_drawdown"));
@@ -725,7 +724,9 @@ static double pct_sorted(const double *v, int64_t m, double q)
  * defeats a strided sample. */
 START_TEST(test_percentiles_vs_sort)
 {
-    int64_t n = 50001 + 7919 * _i;
+    /* sizes: three long curves, then both sides of the bracket threshold (4096 returns) */
+    static const int64_t sizes[5] = {50001, 57920, 65839, 4097, 4096};
+    int64_t n = sizes[_i];
     int64_t *t = malloc((size_t)n * sizeof(int64_t));
     double *e = malloc((size_t)n * sizeof(double)), *r = malloc((size_t)n * sizeof(double));
     uint64_t s = 12345 + (uint64_t)_i;
@@ -735,7 +736,7 @@ START_TEST(test_percentiles_vs_sort)
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
         double u = (double)(s >> 11) / 9007199254740992.0 - 0.5;
         double d = u * 0.02;
-        if (_i == 1 && (i / 500) % 4 != 0)
+        if ((_i == 1 || _i == 3) && (i / 500) % 4 != 0)
             d = 0; /* flat 3/4 of the time */
         if (_i == 2 && i % 487 == 0)
             d = -0.2; /* spikes on the sampling stride */
@@ -849,7 +850,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_host_benchmark);
     tcase_add_test(tc, test_factor_regression);
     tcase_add_test(tc, test_from_equity_errors);
-    tcase_add_loop_test(tc, test_percentiles_vs_sort, 0, 3);
+    tcase_add_loop_test(tc, test_percentiles_vs_sort, 0, 5);
     tcase_add_test(tc, test_fast_log);
     tcase_add_test(tc, test_oom);
     suite_add_tcase(s, tc);

@@ -1,8 +1,11 @@
 /* The optimizer commands of the cryptota CLI ($CT_CLI): optimize, shards + merge, walkforward. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+
+#include <cjson/cJSON.h>
 
 #include "test_util.h"
 
@@ -106,6 +109,62 @@ START_TEST(walkforward_outputs)
 }
 END_TEST
 
+/* Every row of `cryptota optimize` equals `cryptota backtest` of its parameters, and the best row
+ * is the best of those single runs. */
+START_TEST(rows_equal_cli_backtests)
+{
+    snprintf(g_tmp, sizeof(g_tmp), "%s", ct_test_tmpdir());
+    const char *data = ct_test_data("binance_BTCUSDT_15m_2023-04-01_2024-04-09.csv.zst");
+    char args[6000];
+    snprintf(args, sizeof(args), "optimize %s --strategy rsi --grid \"%s\"", data, k_grid);
+    ck_assert_int_eq(run("%s --json %s > /dev/null", args, tmp("opt.json")), 0);
+    size_t n;
+    char *txt = ct_test_read_file(tmp("opt.json"), &n);
+    cJSON *doc = cJSON_Parse(txt);
+    free(txt);
+    ck_assert_ptr_nonnull(doc);
+    const cJSON *rows = cJSON_GetObjectItem(doc, "rows");
+    ck_assert_int_eq(cJSON_GetArraySize(rows), 20);
+    double best_single = -INFINITY, best_row = NAN;
+    int checked = 0;
+    for (const cJSON *row = rows->child; row; row = row->next) {
+        char *params = cJSON_PrintUnformatted(cJSON_GetObjectItem(row, "parameters"));
+        char bt[9000];
+        snprintf(bt, sizeof(bt), "backtest %s --strategy rsi --params '%s'", data, params);
+        cJSON_free(params);
+        ck_assert_int_eq(run("%s --json %s > /dev/null", bt, tmp("bt.json")), 0);
+        txt = ct_test_read_file(tmp("bt.json"), &n);
+        cJSON *res = cJSON_Parse(txt);
+        free(txt);
+        ck_assert_ptr_nonnull(res);
+        const cJSON *want = cJSON_GetObjectItem(res, "metrics");
+        for (const cJSON *m = cJSON_GetObjectItem(row, "metrics")->child; m; m = m->next) {
+            const cJSON *w = cJSON_GetObjectItem(want, m->string);
+            ck_assert_msg(w != NULL, "backtest JSON has no metric %s", m->string);
+            if (cJSON_IsNull(m) || cJSON_IsNull(w)) {
+                ck_assert_msg(cJSON_IsNull(m) && cJSON_IsNull(w), "%s: null in one output only", m->string);
+                continue;
+            }
+            /* both documents print round-trip-exact numbers: the same double */
+            ck_assert_msg(m->valuedouble == w->valuedouble, "%s: optimize %.17g, backtest %.17g", m->string,
+                          m->valuedouble, w->valuedouble);
+            checked++;
+        }
+        const cJSON *sh = cJSON_GetObjectItem(want, "sharpe_ratio");
+        if (cJSON_IsNumber(sh) && sh->valuedouble > best_single)
+            best_single = sh->valuedouble;
+        if (row == rows->child)
+            best_row = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "metrics"), "sharpe_ratio")->valuedouble;
+        cJSON_Delete(res);
+    }
+    ck_assert_int_gt(checked, 200);
+    ck_assert(best_row == best_single);
+    cJSON_Delete(doc);
+    remove(tmp("opt.json"));
+    remove(tmp("bt.json"));
+}
+END_TEST
+
 /* The C example of docs/optimizer.md compiles against the built library and runs. */
 START_TEST(doc_example_compiles_and_runs)
 {
@@ -158,6 +217,7 @@ static Suite *cli_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, optimize_shards_merge_equal_single);
     tcase_add_test(tc, walkforward_outputs);
+    tcase_add_test(tc, rows_equal_cli_backtests);
     tcase_add_test(tc, doc_example_compiles_and_runs);
     suite_add_tcase(s, tc);
     return s;

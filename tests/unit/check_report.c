@@ -135,6 +135,7 @@ START_TEST(test_report_errors)
     ck_assert_status(ct_result_report_html(r, ""), CT_E_INVALID_ARG);
     ck_assert_status(ct_result_report_html(r, "/nonexistent-dir-ct/report.html"), CT_E_IO);
     ck_assert(strstr(ct_last_error(), "nonexistent-dir-ct") != NULL);
+    ck_assert(strstr(ct_result_errmsg(r), "nonexistent-dir-ct") != NULL); /* also on the handle */
     ct_result_destroy(r);
 
     /* an empty result still gives a page (tables, no charts) */

@@ -158,6 +158,12 @@ START_TEST(test_downsampling_keeps_extremes)
     ck_assert(cJSON_GetArrayItem(cJSON_GetArrayItem(ec, 0), 0)->valuedouble == (double)r->time[0]);
     ck_assert(cJSON_GetArrayItem(cJSON_GetArrayItem(ec, n - 1), 1)->valuedouble == r->equity[9999]);
     cJSON_Delete(j);
+    /* one point asked: the first and the last are kept */
+    j = doc_of(r, 1);
+    ec = cJSON_GetObjectItem(j, "equity_curve");
+    ck_assert_int_eq(cJSON_GetArraySize(ec), 2);
+    ck_assert(cJSON_GetArrayItem(cJSON_GetArrayItem(ec, 1), 0)->valuedouble == (double)r->time[9999]);
+    cJSON_Delete(j);
     ct_result_destroy(r);
 }
 END_TEST

@@ -76,7 +76,18 @@ class Result {
 
   get handle() { return this._h; }
   _msg() { return F.ct_result_errmsg(this._h); }
-  dispose() { if (this._h) { resultReg.unregister(this); F.ct_result_destroy(this._h); this._h = null; } }
+  /**
+   * Release the result now (optional; garbage collection does it otherwise). If curve views were
+   * handed out, the memory is released only when they are all unreachable, so a view never dangles.
+   */
+  dispose() {
+    if (this._h) {
+      if (!this._viewed) { resultReg.unregister(this); F.ct_result_destroy(this._h); }
+      this._h = null;
+    }
+  }
+
+  _view(ptr, Type) { this._viewed = true; return view(ptr, this.length, Type, this); }
 
   get length() { return Number(F.ct_result_len(this._h)); }
   get strategy() { return F.ct_result_strategy(this._h); }
@@ -86,9 +97,9 @@ class Result {
   get config() { return JSON.parse(F.ct_result_config_json(this._h) || '{}'); }
 
   /** E[t], zero-copy over the result's memory. */
-  get equity() { return view(F.ct_result_equity_ptr(this._h), this.length, Float64Array, this); }
-  get time() { return view(F.ct_result_time_ptr(this._h), this.length, BigInt64Array, this); }
-  get position() { return view(F.ct_result_position_ptr(this._h), this.length, Float64Array, this); }
+  get equity() { return this._view(F.ct_result_equity_ptr(this._h), Float64Array); }
+  get time() { return this._view(F.ct_result_time_ptr(this._h), BigInt64Array); }
+  get position() { return this._view(F.ct_result_position_ptr(this._h), Float64Array); }
   get finalEquity() { return F.ct_result_final_equity(this._h); }
   get finalCash() { return F.ct_result_final_cash(this._h); }
   get pendingAtEnd() { return Number(F.ct_result_pending_at_end(this._h)); }

@@ -2,6 +2,7 @@
 // Feed: one symbol's OHLCV candles as columns (DESIGN.md section 3).
 const { F, check, view } = require('./lib');
 const u = require('./util');
+const { StateError } = require('./errors');
 
 const GAPS = { keep: 0, fill: 1, error: 2 };
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'];
@@ -81,16 +82,30 @@ class Feed {
   /** Internal: wrap a ct_feed pointer the caller owns. */
   static _adopt(handle) { return new Feed(TOKEN, handle); }
 
-  get handle() { return this._h; }
+  get handle() {
+    if (!this._h) throw new StateError('this Feed was disposed', 4);
+    return this._h;
+  }
   _msg() { return F.ct_feed_errmsg(this._h); }
 
-  /** Destroy now (optional; garbage collection does it otherwise). Views become invalid. */
+  /**
+   * Release the feed now (optional; garbage collection does it otherwise). If column views were
+   * handed out, the memory is released only when they are all unreachable (they keep the feed
+   * alive), so a view never dangles; the feed itself is unusable after dispose().
+   */
   dispose() {
     if (this._h) {
-      registry.unregister(this);
-      F.ct_feed_destroy(this._h);
+      if (!this._viewed) {
+        registry.unregister(this);
+        F.ct_feed_destroy(this._h);
+      }
       this._h = null;
     }
+  }
+
+  _view(ptr, Type) {
+    this._viewed = true;
+    return view(ptr, this.length, Type, this);
   }
 
   get length() { return Number(F.ct_feed_len(this._h)); }
@@ -100,12 +115,12 @@ class Feed {
   get interval() { return u.intervalName(this.intervalMs); }
 
   /** Zero-copy columns over the library's memory (they keep the feed alive). */
-  get time() { return view(F.ct_feed_time(this._h), this.length, BigInt64Array, this); }
-  get open() { return view(F.ct_feed_open(this._h), this.length, Float64Array, this); }
-  get high() { return view(F.ct_feed_high(this._h), this.length, Float64Array, this); }
-  get low() { return view(F.ct_feed_low(this._h), this.length, Float64Array, this); }
-  get close() { return view(F.ct_feed_close(this._h), this.length, Float64Array, this); }
-  get volume() { return view(F.ct_feed_volume(this._h), this.length, Float64Array, this); }
+  get time() { return this._view(F.ct_feed_time(this._h), BigInt64Array); }
+  get open() { return this._view(F.ct_feed_open(this._h), Float64Array); }
+  get high() { return this._view(F.ct_feed_high(this._h), Float64Array); }
+  get low() { return this._view(F.ct_feed_low(this._h), Float64Array); }
+  get close() { return this._view(F.ct_feed_close(this._h), Float64Array); }
+  get volume() { return this._view(F.ct_feed_volume(this._h), Float64Array); }
 
   /** A column by name ("time", "open", ... "volume"). */
   column(name) {

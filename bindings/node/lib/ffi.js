@@ -18,7 +18,7 @@ koffi.proto('int32_t ct_fetch_progress_fn(void *user, int64_t done, int64_t tota
 koffi.proto('int32_t ct_progress_fn(void *user, int64_t done, int64_t total, double best, double eta_s)');
 koffi.proto('ct_status ct_broker_fn(void *user, int32_t event, int64_t order_id, int32_t type, double qty, double price, double stop)');
 // Strategy vtable callbacks (strategy.h).
-const CreateFn = koffi.proto('ct_status ct_create_fn(void *class_user, const double *params, int32_t n_params, void **instance, char *err, int32_t err_cap)');
+const CreateFn = koffi.proto('ct_status ct_create_fn(void *class_user, const double *params, int32_t n_params, void **instance, void *err, int32_t err_cap)');
 const CallbackFn = koffi.proto('ct_status ct_callback_fn(void *user, ct_ctx *ctx)');
 const DestroyFn = koffi.proto('void ct_destroy_fn(void *user)');
 

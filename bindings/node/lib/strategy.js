@@ -21,7 +21,13 @@ function param(def, opts = {}) {
 
 /** What a callback sees; valid only during that callback. */
 class Context {
-  constructor() { this._p = null; this._d = [0]; this._i = [0]; }
+  constructor() {
+    this._p = null;
+    // Scratch outputs reused by every call (typed arrays: koffi writes into them directly).
+    this._d = new Float64Array(1);
+    this._i = new BigInt64Array(1);
+    this._i32 = new Int32Array(1);
+  }
   _chk(st) { if (st !== 0) raise(st); }
   get bar() { return Number(F.ct_ctx_bar_index(this._p)); }
   price(field = 'close', lag = 0) {
@@ -51,9 +57,8 @@ class Context {
   declare(name, ...options) {
     if (typeof name !== 'string') throw new TypeError('indicator name must be a string');
     options.forEach((o) => { if (typeof o !== 'number') throw new TypeError('indicator options must be numbers'); });
-    const h = [0];
-    this._chk(F.ct_ctx_declare_indicator(this._p, name, Float64Array.from(options.length ? options : [0]), options.length, h));
-    return h[0];
+    this._chk(F.ct_ctx_declare_indicator(this._p, name, Float64Array.from(options.length ? options : [0]), options.length, this._i32));
+    return this._i32[0];
   }
   indicator(handle, output = 0, lag = 0) {
     this._chk(F.ct_ctx_indicator(this._p, handle, output, lag, this._d));
@@ -165,7 +170,7 @@ function register(cls) {
     return [k, v && v.__param ? v : param(v)];
   });
   const cb = callbacks();
-  const create = koffi.register((_cu, values, n, instance, _err, _cap) => {
+  const create = koffi.register((_cu, values, n, instance, err, cap) => {
     try {
       const vals = n > 0 ? koffi.decode(values, 'double', n) : [];
       const params = {};
@@ -181,7 +186,13 @@ function register(cls) {
       koffi.encode(instance, 'int64_t', BigInt(key));
       return 0;
     } catch (e) {
+      // A RangeError refuses the combination (CT_E_RANGE: the optimizer skips it); anything
+      // else is a failure that backtest() rethrows.
       if (!(e instanceof RangeError)) state.pending = e;
+      if (err && cap > 0) {
+        const msg = Buffer.from(`${(e && e.name) || 'Error'}: ${(e && e.message) || String(e)}`).subarray(0, cap - 1);
+        koffi.encode(err, koffi.array('uint8_t', msg.length + 1), [...msg, 0]);
+      }
       return e instanceof RangeError ? 3 : 30;
     }
   }, koffi.pointer(ffi.CreateFn));

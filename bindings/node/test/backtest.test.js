@@ -132,3 +132,29 @@ test('documents: JSON and HTML report', (t) => {
   const html = fs.readFileSync(res.reportHtml(path.join(dir, 'r.html')), 'utf8');
   assert.ok(/<svg/.test(html));
 });
+
+class Picky extends ct.Strategy {
+  static strategyName = 'js_picky';
+  static params = { fast: 5, slow: 20 };
+  init() { if (this.params.fast >= this.params.slow) throw new RangeError('fast must be below slow'); }
+  onBar() {}
+}
+
+test('a RangeError in init() refuses the parameters; the optimizer skips them', () => {
+  assert.throws(() => ct.backtest(eth, Picky, { params: { fast: 30 } }), (e) => e instanceof ct.RangeError && /fast must be below slow/.test(e.message));
+  const opt = ct.optimizeSync(eth, Picky, { grid: { fast: [5, 30], slow: [20] } });
+  assert.strictEqual(opt.skipped, 1);
+  assert.strictEqual(opt.evaluated, 1);
+});
+
+class WrongType extends ct.Strategy {
+  static strategyName = 'js_wrong_type';
+  onBar(ctx) { if (ctx.bar === 5) ctx.orderMarket('one'); }
+}
+
+test('a wrong type inside a callback is a TypeError', () => {
+  assert.throws(() => ct.backtest(eth, WrongType), TypeError);
+  const res = ct.backtest(eth, 'rsi');
+  assert.throws(() => res.toJson('all'), TypeError);
+  assert.throws(() => ct.ta.rsi(eth.close, '14'), TypeError);
+});

@@ -92,3 +92,15 @@ test('indicators from the table', () => {
   const streamed = Array.from(eth.close.slice(0, 200), (c) => s.update(c));
   assert.deepStrictEqual(streamed, Array.from(batch));
 });
+
+test('dispose() never leaves a view dangling', () => {
+  const f = ct.Feed.fromArrays({ time: [0, H], open: [1, 2], high: [2, 3], low: [1, 1], close: [1.5, 2.5], volume: [1, 1] });
+  const close = f.close;
+  f.dispose();
+  collectGarbage();
+  assert.deepStrictEqual(Array.from(close), [1.5, 2.5]);   // still the feed's memory, kept alive
+  assert.throws(() => ct.backtest(f, 'rsi'), ct.StateError);
+  const g = ct.Feed.fromArrays({ time: [0, H], open: [1, 2], high: [2, 3], low: [1, 1], close: [1.5, 2.5], volume: [1, 1] });
+  g.dispose();                                              // no views: freed at once
+  assert.strictEqual(g.length, 0);
+});

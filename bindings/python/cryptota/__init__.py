@@ -23,6 +23,7 @@ from .strategy import Context, Param, Strategy, register
 from .result import Result, metric_names
 from .engine import backtest, engine_defaults, strategies
 from .fetch import fetch
+from .log import log_level, set_log_handler, set_log_level
 from .optimize import OptimizeResult, WalkForwardResult, optimize, walk_forward
 
 __version__ = "0.1.0"
@@ -47,7 +48,8 @@ __all__ = [
     "ABI_VERSION", "LIB_PATH", "LibraryNotFoundError", "version", "version_number", "abi_version",
     "Feed", "ta", "Strategy", "Param", "Context", "register", "Result", "metric_names",
     "backtest", "strategies", "engine_defaults", "fetch", "optimize", "walk_forward",
-    "OptimizeResult", "WalkForwardResult", "error_class",
+    "OptimizeResult", "WalkForwardResult", "error_class", "set_log_level", "log_level",
+    "set_log_handler",
     "CryptotaError", "InvalidArgumentError", "OutOfMemoryError", "RangeError", "StateError",
     "NotFoundError", "IOFailure", "NetworkError", "FormatError", "CorruptError", "DataError",
     "HTTPError", "RateLimitError", "UnsupportedError", "PluginError", "CancelledError",

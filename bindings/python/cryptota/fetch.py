@@ -43,7 +43,7 @@ def fetch(symbol: Union[str, Sequence[str]], interval: str = "1h",
     try:
         cfg: Dict[str, Any] = dict(settings or {})
         if cache is not None:
-            cfg["cache_dir"] = os.fspath(cache)
+            cfg["cache_dir"] = os.path.expanduser(os.fspath(cache))
         if base_url is not None:
             cfg["base_url"] = base_url
         if cfg:

@@ -163,6 +163,8 @@ class OptimizeResult:
 
     def to_json(self, top_k: int = 0) -> str:
         """The table document of DESIGN.md section 13 (``cryptota optimize --json``)."""
+        if isinstance(top_k, bool) or not isinstance(top_k, int):
+            raise TypeError(f"top_k must be an int, not {type(top_k).__name__}")
         p = ctypes.c_void_p()
         check(F.ct_optimizer_json(self._opt.h, top_k, ctypes.byref(p)), self._opt.msg)
         return take_string(p)

@@ -191,6 +191,8 @@ class Result:
     # ---- documents ----
     def to_json(self, max_equity_points: int = 0) -> str:
         """The result document hosts serve (DESIGN.md section 10) as a JSON string."""
+        if isinstance(max_equity_points, bool) or not isinstance(max_equity_points, int):
+            raise TypeError(f"max_equity_points must be an int, not {type(max_equity_points).__name__}")
         p = ctypes.c_void_p()
         check(F.ct_result_json(self._h, max_equity_points, ctypes.byref(p)), self._msg)
         return take_string(p)

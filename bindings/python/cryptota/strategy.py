@@ -85,13 +85,17 @@ class Context:
     ``stop_loss``, ``trailing_stop``, ``cancel(id)``, ``cancel_all()``.
     """
 
-    __slots__ = ("_p", "_d", "_i", "_i32")
+    __slots__ = ("_p", "_d", "_i", "_i32", "_dr", "_ir", "_i32r")
 
     def __init__(self) -> None:
         self._p: Optional[int] = None
+        # Scratch outputs and their byref() holders, made once and reused by every call.
         self._d = ctypes.c_double()
         self._i = ctypes.c_int64()
         self._i32 = ctypes.c_int32()
+        self._dr = ctypes.byref(self._d)
+        self._ir = ctypes.byref(self._i)
+        self._i32r = ctypes.byref(self._i32)
 
     def _fail(self, st: int) -> None:
         raise_status(st)
@@ -108,7 +112,7 @@ class Context:
             f = _FIELD[field]
         except (KeyError, TypeError):
             raise TypeError(f"field must be one of {', '.join(_FIELD)}, not {field!r}") from None
-        st = F.ct_ctx_bar(self._p, f, lag, ctypes.byref(self._d))
+        st = F.ct_ctx_bar(self._p, f, lag, self._dr)
         if st:
             self._fail(st)
         return self._d.value
@@ -135,7 +139,7 @@ class Context:
 
     def time(self, lag: int = 0) -> int:
         """Open time (epoch ms) of bar t - lag."""
-        st = F.ct_ctx_time(self._p, lag, ctypes.byref(self._i))
+        st = F.ct_ctx_time(self._p, lag, self._ir)
         if st:
             self._fail(st)
         return self._i.value
@@ -144,7 +148,7 @@ class Context:
         """Rows 0..t of a column: a zero-copy read-only numpy view (valid during this
         callback only), or a list without numpy."""
         p = ctypes.c_void_p()
-        st = F.ct_ctx_series(self._p, _FIELD[field], ctypes.byref(p), ctypes.byref(self._i))
+        st = F.ct_ctx_series(self._p, _FIELD[field], ctypes.byref(p), self._ir)
         if st:
             self._fail(st)
         return _arrays.view(p.value or 0, self._i.value, ctypes.c_double, None)
@@ -180,14 +184,14 @@ class Context:
                 raise TypeError(f"indicator options must be numbers, not {type(o).__name__}")
         arr = (ctypes.c_double * max(len(options), 1))(*[float(o) for o in options])
         st = F.ct_ctx_declare_indicator(self._p, name.encode(), arr, len(options),
-                                        ctypes.byref(self._i32))
+                                        self._i32r)
         if st:
             self._fail(st)
         return self._i32.value
 
     def indicator(self, handle: int, output: int = 0, lag: int = 0) -> float:
         """Output ``output`` of a declared indicator at bar t - lag (NaN in its lookback)."""
-        st = F.ct_ctx_indicator(self._p, handle, output, lag, ctypes.byref(self._d))
+        st = F.ct_ctx_indicator(self._p, handle, output, lag, self._dr)
         if st:
             self._fail(st)
         return self._d.value
@@ -200,7 +204,7 @@ class Context:
 
     def order_market(self, qty: float) -> int:
         """Market order for ``qty`` (signed base quantity)."""
-        return self._order(F.ct_ctx_order_market(self._p, qty, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_order_market(self._p, qty, self._ir))
 
     def buy(self, qty: float) -> int:
         return self.order_market(abs(qty))
@@ -210,35 +214,35 @@ class Context:
 
     def order_notional(self, notional: float) -> int:
         """Market order for a quote amount (> 0 buys, < 0 sells)."""
-        return self._order(F.ct_ctx_order_notional(self._p, notional, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_order_notional(self._p, notional, self._ir))
 
     def order_limit(self, qty: float, limit: float) -> int:
-        return self._order(F.ct_ctx_order_limit(self._p, qty, limit, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_order_limit(self._p, qty, limit, self._ir))
 
     def order_stop(self, qty: float, stop: float) -> int:
-        return self._order(F.ct_ctx_order_stop(self._p, qty, stop, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_order_stop(self._p, qty, stop, self._ir))
 
     def order_stop_limit(self, qty: float, stop: float, limit: float) -> int:
         return self._order(F.ct_ctx_order_stop_limit(self._p, qty, stop, limit,
-                                                     ctypes.byref(self._i)))
+                                                     self._ir))
 
     def order_target(self, fraction: float) -> int:
         """Market order to a position worth ``fraction`` of equity (resolved at the fill)."""
-        return self._order(F.ct_ctx_order_target(self._p, fraction, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_order_target(self._p, fraction, self._ir))
 
     def close_position(self) -> int:
-        return self._order(F.ct_ctx_close_position(self._p, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_close_position(self._p, self._ir))
 
     def take_profit(self, price: float) -> int:
-        return self._order(F.ct_ctx_take_profit(self._p, price, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_take_profit(self._p, price, self._ir))
 
     def stop_loss(self, price: float) -> int:
-        return self._order(F.ct_ctx_stop_loss(self._p, price, ctypes.byref(self._i)))
+        return self._order(F.ct_ctx_stop_loss(self._p, price, self._ir))
 
     def trailing_stop(self, amount: float, percent: bool = True) -> int:
         """Trailing stop ``amount`` below the best price (a fraction if ``percent``)."""
         return self._order(F.ct_ctx_trailing_stop(self._p, amount, 1 if percent else 0,
-                                                  ctypes.byref(self._i)))
+                                                  self._ir))
 
     def cancel(self, order_id: int) -> None:
         st = F.ct_ctx_cancel(self._p, order_id)
@@ -407,6 +411,11 @@ def _destroy(user: Any) -> None:
 
 def _fail(ctx: int, e: BaseException) -> int:
     # Keep the first exception of the run; the caller re-raises it after ct_engine_run returns.
+    if isinstance(e, ctypes.ArgumentError):
+        # A value of the wrong type passed to a Context method: report it as the TypeError it is.
+        te = TypeError(f"wrong argument type in a Context call: {e}")
+        te.__cause__ = e
+        e = te.with_traceback(e.__traceback__)
     if getattr(_state, "pending", None) is None:
         _state.pending = e
     F.ct_ctx_set_error(ctx, f"{type(e).__name__}: {e}".encode("utf-8", "replace"))

@@ -139,8 +139,11 @@ class Picky(ct.Strategy):
 
 
 def test_refusing_parameters(eth):
-    with pytest.raises(ct.RangeError):
+    with pytest.raises(ct.RangeError) as e:
         ct.backtest(eth, Picky, params={"fast": 30})
+    assert "fast must be below slow" in str(e.value)
+    opt = ct.optimize(eth, Picky, grid={"fast": [5, 30], "slow": [20]})
+    assert opt.skipped == 1 and opt.evaluated == 1
 
 
 def test_wrong_strategy_definitions():
@@ -158,3 +161,20 @@ def test_wrong_strategy_definitions():
             pass
     with pytest.raises(ValueError):
         ct.register(BadName)
+
+
+class WrongType(ct.Strategy):
+    name = "py_wrong_type"
+
+    def on_bar(self, ctx):
+        if ctx.bar == 5:
+            ctx.order_market("one")
+
+
+def test_wrong_type_inside_a_callback_is_a_type_error(eth):
+    with pytest.raises(TypeError) as e:
+        ct.backtest(eth, WrongType)
+    assert "Context" in str(e.value)
+    res = ct.backtest(eth, "rsi")
+    with pytest.raises(TypeError):
+        res.to_json("all")

@@ -3,7 +3,6 @@
  * written from the published definitions rather than from the fast code.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "indicators/ref/ref.h"

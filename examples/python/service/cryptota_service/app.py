@@ -24,6 +24,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, validator
 from sqlalchemy.orm import undefer
+from starlette.concurrency import run_in_threadpool
 
 from . import __version__, logs
 from .cache import make_cache
@@ -31,7 +32,7 @@ from .config import Settings, load_settings
 from .db import Database, Run
 from .engine import INTERVALS_MS, SYMBOL_RE, Engine, EngineError, expand_axis
 from .jobs import JobManager
-from .ratelimit import TokenBucket
+from .ratelimit import TokenBucket, make_limiter
 
 # Engine config keys a request may set (DESIGN.md section 13, `--config`).
 CONFIG_KEYS = {"capital", "commission", "slippage_bps", "fill", "allow_short", "leverage", "close_at_end",
@@ -190,7 +191,8 @@ class Service:
         self.engine = Engine(settings.data_dir, settings.candle_dirs, settings.cli_path, settings.binance_url,
                              settings.opt_threads, settings.max_equity_points)
         self.cache = make_cache(settings.redis_url, settings.cache_size)
-        self.limiter = TokenBucket(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.limiter = make_limiter(settings.redis_url, settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.limiter_is_remote = settings.redis_url is not None
         self.jobs: Optional[JobManager] = None
 
     def start(self) -> None:
@@ -234,12 +236,27 @@ class Service:
             lo, hi = defs[k].get("min"), defs[k].get("max")
             for x in vals:
                 if (lo is not None and x < lo) or (hi is not None and x > hi):
-                    raise _err422(["body", where, k], f"{k}={x:g} is outside [{lo:g}, {hi:g}]")
+                    rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+                    raise _err422(["body", where, k], f"{k}={x:g} is outside {rng}")
 
     def common(self, req: _Market) -> Dict[str, Any]:
+        """The request as the job stores it; 422 when the range has no candles or the library
+        refuses a parameter or config value (both checked without running anything)."""
         config = dict(req.config)
         config["capital"] = req.initial_capital
         config["commission"] = req.commission
+        try:
+            self.engine.check_range(req.symbol, req.timeframe, req.start_date, req.end_date)
+        except EngineError as e:
+            if not e.user_error:
+                raise HTTPException(503, str(e)) from None
+            raise _err422(["body", "start_date" if self.engine.data_files(req.symbol, req.timeframe)
+                           else "symbol"], str(e)) from None
+        params = getattr(req, "parameters", {})
+        try:
+            self.engine.validate(req.strategy, params, config)
+        except EngineError as e:
+            raise _err422(["body", "parameters" if "config" not in str(e) else "config"], str(e)) from None
         return {"strategy": req.strategy, "symbol": req.symbol, "timeframe": req.timeframe,
                 "start_ms": req.start_date, "end_ms": req.end_date, "config": config}
 
@@ -282,7 +299,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
                 else:
                     bucket = "t:" + hashlib.sha256(given.strip().encode()).hexdigest()[:16]
-            wait = svc.limiter.take(bucket) if path != "/health" else 0.0
+            wait = 0.0
+            if path != "/health" and svc.limiter.enabled:
+                # the Redis limiter does network I/O: keep it off the event loop
+                wait = (await run_in_threadpool(svc.limiter.take, bucket) if svc.limiter_is_remote
+                        else svc.limiter.take(bucket))
             if wait > 0:
                 status = 429
                 ra = TokenBucket.retry_after(wait)

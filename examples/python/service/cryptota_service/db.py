@@ -16,6 +16,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey
                         UniqueConstraint, create_engine, event, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, deferred, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 Base = declarative_base()
 
@@ -99,13 +100,18 @@ def loads(s: Optional[str]) -> Any:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        # a pool of open connections (SQLAlchemy 1.4 opens and closes one per session for SQLite
+        # files otherwise, which costs a WAL checkpoint per request)
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                            pool_pre_ping=True)
+                            poolclass=QueuePool, pool_size=8, max_overflow=16, pool_pre_ping=True)
 
         @event.listens_for(eng, "connect")
         def _pragmas(dbapi_conn, _rec):  # WAL: readers do not block the writer (workers share the file)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power
+            # loss can drop the last commits (SQLite's recommended setting for WAL)
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -84,7 +84,9 @@ class Engine:
                  binance_url: Optional[str] = None, opt_threads: int = 0, max_equity_points: int = 0,
                  feed_cache_size: int = 8) -> None:
         self.data_dir = data_dir
-        self.cache_dir = os.path.join(data_dir, "candles")
+        # the fetcher's cache layout (<dir>/spot/BTCUSDT_1h.ctz) directly in the data directory, so
+        # the default (~/.cache/cryptota) is the cache `cryptota fetch` and `cryptota demo` use
+        self.cache_dir = data_dir
         self.candle_dirs = list(candle_dirs)
         self.cli_path = cli_path
         self.binance_url = binance_url
@@ -216,7 +218,10 @@ class Engine:
     def _load(self, path: str, symbol: str = "") -> Any:
         """The feed of a file, shared (LRU of loaded feeds keyed by path, mtime and size).
         A file without a symbol (a bare CSV) gets `symbol` before it is shared."""
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except OSError as e:  # removed since it was listed
+            raise EngineError(f"cannot read {os.path.basename(path)}: {e.strerror}", user_error=True) from None
         key = (path, st.st_mtime_ns, st.st_size)
         with self._lock:
             f = self._feeds.get(key)
@@ -281,6 +286,37 @@ class Engine:
             "in_cache": files[0].startswith(self.cache_dir + os.sep),
             "bytes": os.path.getsize(files[0]),
         }
+
+    def validate(self, strategy: str, params: Dict[str, Any], config: Dict[str, Any]) -> None:
+        """Let the library check parameters (ct_strategy_set_json + ct_strategy_validate, e.g.
+        "oversold must be below overbought") and the engine config (ct_engine_configure_json)
+        without running anything; raises EngineError(user_error=True) with its message.
+
+        The binding has no public call for this, so its helpers that build the handles for
+        backtest() are used; without them the check happens when the job runs."""
+        try:
+            from cryptota import engine as _be  # type: ignore
+            from cryptota._lib import F, check  # type: ignore
+        except Exception:  # noqa: BLE001
+            return
+        if not (hasattr(_be, "make_strategy") and hasattr(_be, "make_engine")):
+            return
+        try:
+            s = _be.make_strategy(strategy, params)
+        except Exception as e:  # noqa: BLE001
+            raise EngineError(str(e), user_error=True) from None
+        try:
+            check(F.ct_strategy_validate(s), lambda: F.ct_strategy_errmsg(s))
+            e = _be.make_engine(config, {})
+            F.ct_engine_destroy(e)
+        except Exception as e:  # noqa: BLE001
+            raise EngineError(str(e), user_error=True) from None
+        finally:
+            F.ct_strategy_destroy(s)
+
+    def check_range(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int]) -> None:
+        """EngineError(user_error) when there are no candles for symbol/timeframe in the range."""
+        self.feed(symbol, timeframe, start_ms, end_ms)
 
     # ---- backtests ---------------------------------------------------------------------------
     def backtest(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int],
@@ -411,7 +447,9 @@ class Engine:
 
     def walk_forward(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int],
                      strategy: str, grid: Dict[str, Any], config: Dict[str, Any], metric: str,
-                     maximize: bool, wf: Dict[str, Any]) -> Dict[str, Any]:
+                     maximize: bool, wf: Dict[str, Any], min_trades: int = 0,
+                     progress: Optional[Callable[[int, int], None]] = None,
+                     cancel: Optional[Callable[[], bool]] = None) -> Dict[str, Any]:
         """Walk-forward optimization: per-window parameters, stitched out-of-sample metrics, efficiency.
 
         The HTML report of the out-of-sample run, when the library makes one, comes back under
@@ -423,9 +461,19 @@ class Engine:
                   "anchored": bool(wf.get("anchored", False)), "purge": int(wf.get("purge_bars", 0))}
             if self.opt_threads:
                 kw["threads"] = self.opt_threads
+            if min_trades:
+                kw["min_trades"] = min_trades
+            if progress is not None or cancel is not None:
+                def _cb(done: int, total: int) -> bool:  # False cancels the library call
+                    if progress is not None:
+                        progress(done, total)
+                    return not (cancel is not None and cancel())
+                kw["progress"] = _cb
             try:
                 res = _ct.walk_forward(feed, strategy, **kw)
             except Exception as e:  # noqa: BLE001
+                if cancel is not None and cancel():
+                    raise Cancelled() from None
                 raise EngineError(str(e), user_error=_user_status(e)) from None
             doc = _opt_doc(res)
             if hasattr(res, "report_html"):  # the stitched out-of-sample report
@@ -450,6 +498,8 @@ class Engine:
                 args.append("--minimize")
             if self.opt_threads:
                 args += ["--threads", str(self.opt_threads)]
+            if min_trades:
+                args += ["--min-trades", str(min_trades)]
             self._run_cli(args)
             with open(out, encoding="utf-8") as fh:
                 doc = json.load(fh)

@@ -114,7 +114,9 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
             if req.get("walk_forward"):
                 doc = engine.walk_forward(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                           req["strategy"], req["parameter_grid"], req["config"],
-                                          req["optimization_metric"], req["maximize"], req["walk_forward"])
+                                          req["optimization_metric"], req["maximize"], req["walk_forward"],
+                                          req.get("min_trades", 0), progress=_progress_cb(db, job_id),
+                                          cancel=cancel)
             else:
                 doc = engine.optimize(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                       req["strategy"], req["parameter_grid"], req["config"],
@@ -223,7 +225,7 @@ class JobManager:
         self._lock = threading.Lock()
         self.celery = None
         if settings.use_celery:
-            from .worker import make_celery
+            from .celery_app import make_celery
             self.celery = make_celery(settings)
         else:
             self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="cryptota-job")

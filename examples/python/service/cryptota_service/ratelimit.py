@@ -2,7 +2,8 @@
 
 The client is the bearer token when one is sent (hashed, never stored in clear), else the peer
 address. A request with no token left gets 429 with Retry-After (whole seconds until one token
-is back). Buckets live in the API process (with several API processes each has its own).
+is back). Buckets live in Redis when it is configured (shared by every API process), else in
+the API process.
 """
 
 from __future__ import annotations
@@ -45,3 +46,44 @@ class TokenBucket:
     @staticmethod
     def retry_after(wait_s: float) -> int:
         return max(1, int(math.ceil(wait_s)))
+
+
+_LUA = """
+local b = redis.call('HMGET', KEYS[1], 't', 'ts')
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens, ts = tonumber(b[1]), tonumber(b[2])
+if tokens == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
+return tostring(wait)
+"""
+
+
+class RedisTokenBucket(TokenBucket):
+    """The same buckets kept in Redis (one hash per client, updated by one Lua script), so
+    every API process shares them. Used when REDIS_URL (or CELERY_BROKER_URL) is set. If
+    Redis cannot be reached the request is let through (the limiter must not take the API
+    down) and the in-process buckets take over until it is back."""
+
+    def __init__(self, url: str, rate: float, burst: int) -> None:
+        super().__init__(rate, burst)
+        import redis  # python3-redis
+        self.r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._script = self.r.register_script(_LUA)
+
+    def take(self, client: str, now: float = 0.0) -> float:
+        if not self.enabled:
+            return 0.0
+        try:
+            t = self.r.time()  # one clock for every API process
+            return float(self._script(keys=["cryptota:rl:" + client],
+                                      args=[self.rate, self.burst, t[0] + t[1] / 1e6]))
+        except Exception:  # noqa: BLE001 - Redis away: fall back to this process's buckets
+            return super().take(client, now)
+
+
+def make_limiter(redis_url: "str | None", rate: float, burst: int) -> TokenBucket:
+    return RedisTokenBucket(redis_url, rate, burst) if redis_url else TokenBucket(rate, burst)

@@ -13,31 +13,11 @@ import os
 import socket
 from typing import Any, Optional
 
-from celery import Celery
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from . import logs
-from .config import Settings, load_settings
-
-
-def make_celery(settings: Settings) -> Celery:
-    app = Celery("cryptota_service", broker=settings.celery_broker_url)
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_ignore_result=True,
-        task_default_queue="cryptota",
-        # the restore mutex of a worker killed while sweeping must not outlive the timeout
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s,
-                                  "unacked_mutex_expire": min(300, settings.visibility_timeout_s)},
-        broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False,
-        worker_send_task_events=False,
-        accept_content=["json"],
-        task_serializer="json",
-    )
-    return app
+from .celery_app import make_celery
+from .config import ConfigError, Settings, load_settings
 
 
 class _Context:
@@ -67,7 +47,9 @@ class _Context:
 
 _settings = load_settings()
 _Context.settings = _settings
-app = make_celery(_settings) if _settings.celery_broker_url else Celery("cryptota_service")
+if not _settings.celery_broker_url:
+    raise ConfigError("CELERY_BROKER_URL: a worker needs the broker, e.g. redis://127.0.0.1:6379/0")
+app = make_celery(_settings)
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -132,11 +132,39 @@ def test_backtest_validation_errors_name_the_field(client, change, where, words)
         assert w in text, (w, detail)
 
 
-def test_backtest_on_a_range_without_candles_fails_with_the_reason(client):
-    # BTCUSDT 1h starts 2017-08-17: 2010 has no candles, the job fails and says so.
-    job = submit(client, dict(BT, start_date="2010-01-01", end_date="2010-02-01"))
-    st = wait_done(client, job["job_id"])
-    assert st["status"] == "failed" and "no candles" in st["error"]
+def test_library_checks_at_submission(client):
+    # BTCUSDT 1h starts 2017-08-17: 2010 has no candles (an empty range), and there is no
+    # DOGEUSDT 1h at all; both are refused before a job exists
+    r = client.post("/backtest/run", json=dict(BT, start_date="2010-01-01", end_date="2010-02-01"))
+    assert r.status_code == 422 and "no candles for BTCUSDT 1h in the requested date range" in r.text
+    assert "2017-08-17" in r.text  # and it says what the data covers
+    r = client.post("/backtest/run", json=dict(BT, symbol="DOGEUSDT"))
+    assert r.status_code == 422 and "fetch them first" in r.text
+    # the strategy's own rule (DESIGN.md section 6 schema: oversold < overbought), by the library
+    r = client.post("/backtest/run", json=dict(BT, parameters={"oversold": 80, "overbought": 70}))
+    assert r.status_code == 422 and "oversold must be below overbought" in r.text
+    # an engine setting the library refuses, named by the library
+    r = client.post("/backtest/run", json=dict(BT, config={"fill": "bogus"}))
+    assert r.status_code == 422 and "config key 'fill'" in r.text
+    assert client.get("/backtests").json()["total"] == 0
+
+
+def test_a_job_that_fails_says_why(client, workdir):
+    # the candles disappear between submission and run (a cache file removed by hand)
+    import shutil
+    src = support.candle_file("ETHUSDT", "1h")
+    mine = os.path.join(workdir, "candles")
+    os.makedirs(mine)
+    shutil.copy(src, mine)
+    svc = client.app.state.svc
+    svc.engine.candle_dirs = [mine]
+    svc.jobs.dispatch = lambda *a, **k: None  # hold the job until the file is gone
+    job = submit(client, dict(BT, symbol="ETHUSDT"))
+    shutil.rmtree(mine)
+    from cryptota_service.jobs import execute_job
+    execute_job(svc.db, svc.engine, svc.cache, job["job_id"])
+    st = client.get(f"/backtest/{job['job_id']}/status").json()
+    assert st["status"] == "failed" and "no candles for ETHUSDT 1h" in st["error"]
     r = client.get(f"/backtest/{job['job_id']}/results")
     assert r.status_code == 409 and "failed" in r.json()["detail"]
 
@@ -284,13 +312,13 @@ def test_bearer_auth(make_client):
 
 
 def test_rate_limit_token_bucket(make_client):
-    client = make_client(CRYPTOTA_RATE_LIMIT="0.5", CRYPTOTA_RATE_BURST="3")
+    client = make_client(CRYPTOTA_RATE_LIMIT="0.1", CRYPTOTA_RATE_BURST="3")
     codes = [client.get("/strategies").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]  # a burst of 3, then empty
     r = client.get("/strategies")
     assert r.status_code == 429
-    # refill at 0.5 token/s: a full token is 2 s away, at most (rounded up to whole seconds)
-    assert 1 <= int(r.headers["Retry-After"]) <= 2
+    # refill at 0.1 token/s: a full token is at most 10 s away (rounded up to whole seconds)
+    assert 1 <= int(r.headers["Retry-After"]) <= 10
     assert client.get("/health").status_code == 200  # not limited
 
 
@@ -376,3 +404,31 @@ def test_config_is_validated_at_start(make_env, workdir):
     p = subprocess.run([support.PY, "-m", "cryptota_service"], env=support.child_env(**make_env(PORT="0x1")),
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "configuration error: PORT='0x1'" in p.stderr
+
+
+def test_token_bucket_arithmetic():
+    from cryptota_service.ratelimit import TokenBucket
+    b = TokenBucket(rate=2.0, burst=3)
+    # a full bucket of 3: three requests at t=100 pass, the fourth waits (1 - 0) / 2 = 0.5 s
+    assert [b.take("c", 100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert b.take("c", 100.0) == pytest.approx(0.5)
+    # 0.25 s later half a token is back: still 0.25 s to wait; at +0.5 s one token: it passes
+    assert b.take("c", 100.25) == pytest.approx(0.25)
+    assert b.take("c", 100.5) == 0.0
+    assert b.take("other", 100.5) == 0.0  # buckets are per client
+    assert TokenBucket.retry_after(0.25) == 1 and TokenBucket.retry_after(1.01) == 2
+    assert TokenBucket(0, 5).take("c") == 0.0  # rate 0 disables limiting
+
+
+def test_health_is_503_when_the_database_is_down(client):
+    from sqlalchemy.exc import OperationalError
+    svc = client.app.state.svc
+
+    def down():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+    svc.db.ping = down
+    r = client.get("/health")
+    assert r.status_code == 503
+    h = r.json()
+    assert h["status"] == "degraded" and h["database"] == {"status": "error", "error": "OperationalError"}
+    assert h["workers"]["status"] == "ok"  # the other parts still report their own status

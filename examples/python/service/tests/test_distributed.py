@@ -25,8 +25,9 @@ OPT = {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h", "parameter_gri
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """redis-server + 2 workers sharing one SQLite file; yields (env, workers, workdir)."""
+def cluster(postgres):
+    """redis-server + 2 workers sharing one SQLite file (or a PostgreSQL database when
+    CT_SERVICE_DB=postgresql); yields (env, workers, workdir)."""
     import shutil
     import tempfile
     workdir = tempfile.mkdtemp(prefix="ct-service-dist-")
@@ -41,6 +42,8 @@ def cluster():
         "CRYPTOTA_RATE_LIMIT": "0",
         "CRYPTOTA_LOG_LEVEL": "info",
     }
+    if postgres is not None:
+        env["DATABASE_URL"] = postgres.new_database()
     os.makedirs(env["CRYPTOTA_DATA_DIR"], exist_ok=True)
     workers = {}
     try:
@@ -178,3 +181,14 @@ def test_jobs_queued_while_no_worker_runs_survive_an_api_restart(cluster, make_c
     assert wait_done(restarted, job, timeout=60)["status"] == "completed"
     st = wait_done(restarted, opt, timeout=60)
     assert st["status"] == "completed" and st["shards"] == {"total": 4, "done": 4}
+
+
+def test_rate_limit_buckets_are_shared_through_redis(cluster, make_client):
+    env, _, _ = cluster
+    over = dict(env, CRYPTOTA_RATE_LIMIT="0.1", CRYPTOTA_RATE_BURST="4")
+    a, b = make_client(**over), make_client(**over)  # two API instances, one Redis
+    # one client (the test client's address), burst 4 shared: a, b, a, b pass, then both refuse
+    codes = [c.get("/strategies").status_code for c in (a, b, a, b, a, b)]
+    assert codes == [200, 200, 200, 200, 429, 429]
+    r = b.get("/strategies")
+    assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 10  # 0.1 token/s

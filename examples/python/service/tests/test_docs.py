@@ -2,7 +2,7 @@
 
 Blocks marked `<!-- run: main -->` run against a service whose Binance URL is the local mock
 (tests/mock/binance_mock.py) with an empty candle cache; `<!-- run: auth -->` against one with
-CRYPTOTA_API_TOKEN=change-me-please, CRYPTOTA_RATE_LIMIT=1, CRYPTOTA_RATE_BURST=5. Each block
+CRYPTOTA_API_TOKEN=change-me-please, CRYPTOTA_RATE_LIMIT=0.2, CRYPTOTA_RATE_BURST=5. Each block
 runs in bash with `set -euo pipefail`, and the answers are checked against what the page says.
 """
 
@@ -86,6 +86,8 @@ def test_walkthrough_main(workdir):
         assert res["cached"] is False and res["result"]["strategy"] == "rsi"
         assert "<svg" in open(os.path.join(workdir, "report.html")).read()
         assert "unknown parameter 'rsi_periodd'" in out and "empty date range" in out
+        assert "oversold must be below overbought" in out
+        assert "no candles for BTCUSDT 1h in the requested date range (the data covers 2021-01-01 00:00" in out
         listing = [json.loads(x) for x in lines if x.startswith('{"total"')]
         assert listing and listing[0]["runs"][0]["strategy"] == "rsi"
     finally:
@@ -97,7 +99,7 @@ def test_walkthrough_auth_and_rate_limit(workdir):
     (code,) = blocks("auth")
     proc = None
     try:
-        proc, url = serve(workdir, "auth", CRYPTOTA_API_TOKEN="change-me-please", CRYPTOTA_RATE_LIMIT="1",
+        proc, url = serve(workdir, "auth", CRYPTOTA_API_TOKEN="change-me-please", CRYPTOTA_RATE_LIMIT="0.2",
                           CRYPTOTA_RATE_BURST="5", CRYPTOTA_CANDLE_DIRS=support.data_dir())
         out = run_block(code, url, workdir)
         lines = [x for x in out.splitlines() if x.strip()]

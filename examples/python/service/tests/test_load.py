@@ -115,6 +115,14 @@ def test_load_live_uvicorn(workdir):
         all_done_ms = (time.perf_counter() - t0) * 1000.0
 
         # baseline in the same run: the same requests one at a time on an idle server
+        base_post = []
+        for p in range(30, 40):
+            c, body, ms = request(base + "/backtest/run", "POST", dict(BASE_BODY, parameters={"rsi_period": p}))
+            assert c == 202, body
+            base_post.append(ms)
+            j = json.loads(body)["job_id"]
+            while json.loads(request(f"{base}/backtest/{j}/status")[1])["status"] != "completed":
+                time.sleep(0.02)
         base_st = [request(f"{base}/backtest/{ids[i % 20]}/status")[2] for i in range(40)]
         base_rs = [request(f"{base}/backtest/{ids[i % 20]}/results")[2] for i in range(40)]
 
@@ -143,6 +151,7 @@ def test_load_live_uvicorn(workdir):
         print(row("GET status (in a burst of 200)", st))
         print(row(f"GET results, {size:.0f} KiB each (same burst)", rs))
         print(row("GET status + results (all 200)", st + rs))
+        print(row("baseline: POST /backtest/run, one at a time", base_post))
         print(row("baseline: GET status, one at a time", base_st))
         print(row("baseline: GET results, one at a time", base_rs))
         print(f"burst/baseline p50: status {pct(st, 50) / pct(base_st, 50):.0f}x, "

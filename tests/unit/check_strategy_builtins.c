@@ -1,0 +1,272 @@
+/*
+ * The built-in classes follow the rules written in docs/strategies.md: each is re-simulated
+ * here from the indicator functions (ct_ind_*) and the documented entry/exit conditions, with
+ * the engine's next_open timing (a signal at the close of t fills at the open of t+1; a signal
+ * on the last bar stays pending), and the engine's trades must have exactly those entry and
+ * exit bars. The grid bot is checked on a hand-computed 5-bar scenario.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/result_internal.h"
+#include "test_util.h"
+
+typedef struct {
+    int64_t n;
+    const double *o, *h, *l, *c;
+    double *a, *b, *d; /* indicator outputs used by the rule */
+    int kind;
+    int64_t window;
+} rules;
+
+enum { K_RSI_MA, K_DIV, K_CROSS, K_BB };
+
+static int entry_cond(const rules *R, int64_t t)
+{
+    switch (R->kind) {
+    case K_RSI_MA: /* a = RSI(14), b = SMA(200) */
+        return R->a[t] < 30 && R->c[t] > R->b[t];
+    case K_DIV: { /* a = RSI(14); window before t */
+        if (t < R->window || isnan(R->a[t - R->window]))
+            return 0;
+        double cmin = INFINITY, rmin = INFINITY;
+        for (int64_t i = t - R->window; i < t; i++) {
+            cmin = fmin(cmin, R->c[i]);
+            rmin = fmin(rmin, R->a[i]);
+        }
+        return R->c[t] < cmin && R->a[t] > rmin && R->a[t] < 40;
+    }
+    case K_CROSS: /* a crosses above b */
+        return t >= 1 && R->a[t - 1] <= R->b[t - 1] && R->a[t] > R->b[t];
+    default: /* K_BB: a = upper, b = middle, d = lower */
+        return R->c[t] < R->d[t];
+    }
+}
+
+static int exit_cond(const rules *R, int64_t t)
+{
+    switch (R->kind) {
+    case K_RSI_MA:
+        return R->a[t] > 70;
+    case K_DIV: {
+        if (t < R->window || isnan(R->a[t - R->window]))
+            return 0;
+        double cmax = -INFINITY, rmax = -INFINITY;
+        for (int64_t i = t - R->window; i < t; i++) {
+            cmax = fmax(cmax, R->c[i]);
+            rmax = fmax(rmax, R->a[i]);
+        }
+        return R->c[t] > cmax && R->a[t] < rmax && R->a[t] > 60;
+    }
+    case K_CROSS:
+        return t >= 1 && R->a[t - 1] >= R->b[t - 1] && R->a[t] < R->b[t];
+    default:
+        return R->c[t] > R->b[t];
+    }
+}
+
+/* Simulate and compare with the engine's result of the class `name` (default parameters). */
+static void compare(const rules *R, const char *name, const ct_feed *f)
+{
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name(name, &s));
+    ck_assert_ok(ct_engine_run(e, f, s, &r));
+    int pos = 0, pending = 0;
+    int64_t entry = -1, k = 0;
+    for (int64_t t = 0; t < R->n; t++) {
+        if (pending > 0) {
+            pos = 1;
+            entry = t;
+        } else if (pending < 0) {
+            ck_assert_msg(k < r->n_trades, "%s: engine has fewer trades than the rules (%lld)", name, (long long)k);
+            ck_assert_msg(r->trades[k].entry_bar == entry && r->trades[k].exit_bar == t,
+                          "%s trade %lld: engine %lld..%lld, rules %lld..%lld", name, (long long)k,
+                          (long long)r->trades[k].entry_bar, (long long)r->trades[k].exit_bar, (long long)entry,
+                          (long long)t);
+            k++;
+            pos = 0;
+        }
+        pending = 0;
+        if (pos == 0 && entry_cond(R, t))
+            pending = 1;
+        else if (pos == 1 && exit_cond(R, t))
+            pending = -1;
+    }
+    ck_assert_msg(k == r->n_trades, "%s: %lld trades by the rules, %lld by the engine", name, (long long)k,
+                  (long long)r->n_trades);
+    ck_assert_msg(k > 3, "%s: too few trades (%lld) to test the rules", name, (long long)k);
+    ck_assert_int_eq(r->has_open, pos);
+    if (pos)
+        ck_assert_int_eq(r->open_entry_bar, entry);
+    ck_assert_int_eq(r->pending_at_end, pending != 0);
+    ct_result_destroy(r);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+}
+
+static ct_feed *g_f;
+static rules g_R;
+
+static void setup(void)
+{
+    ck_assert_ok(ct_feed_load(ct_test_data("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst"), CT_GAPS_KEEP, &g_f));
+    memset(&g_R, 0, sizeof(g_R));
+    g_R.n = ct_feed_len(g_f);
+    g_R.o = ct_feed_open(g_f);
+    g_R.h = ct_feed_high(g_f);
+    g_R.l = ct_feed_low(g_f);
+    g_R.c = ct_feed_close(g_f);
+    g_R.a = malloc((size_t)g_R.n * sizeof(double));
+    g_R.b = malloc((size_t)g_R.n * sizeof(double));
+    g_R.d = malloc((size_t)g_R.n * sizeof(double));
+}
+
+static void teardown(void)
+{
+    free(g_R.a);
+    free(g_R.b);
+    free(g_R.d);
+    ct_feed_destroy(g_f);
+}
+
+START_TEST(rsi_ma_rules)
+{
+    ck_assert_ok(ct_ind_rsi(g_R.c, g_R.n, 14, g_R.a));
+    ck_assert_ok(ct_ind_sma(g_R.c, g_R.n, 200, g_R.b));
+    g_R.kind = K_RSI_MA;
+    compare(&g_R, "rsi_ma", g_f);
+}
+END_TEST
+
+START_TEST(rsi_divergence_rules)
+{
+    ck_assert_ok(ct_ind_rsi(g_R.c, g_R.n, 14, g_R.a));
+    g_R.kind = K_DIV;
+    g_R.window = 20;
+    compare(&g_R, "rsi_divergence", g_f);
+}
+END_TEST
+
+START_TEST(sma_cross_rules)
+{
+    ck_assert_ok(ct_ind_sma(g_R.c, g_R.n, 10, g_R.a));
+    ck_assert_ok(ct_ind_sma(g_R.c, g_R.n, 30, g_R.b));
+    g_R.kind = K_CROSS;
+    compare(&g_R, "sma_cross", g_f);
+}
+END_TEST
+
+START_TEST(macd_cross_rules)
+{
+    ck_assert_ok(ct_ind_macd(g_R.c, g_R.n, 12, 26, 9, g_R.a, g_R.b, g_R.d));
+    g_R.kind = K_CROSS;
+    compare(&g_R, "macd_cross", g_f);
+}
+END_TEST
+
+START_TEST(bbands_rules)
+{
+    ck_assert_ok(ct_ind_bbands(g_R.c, g_R.n, 20, 2.0, 2.0, g_R.a, g_R.b, g_R.d));
+    g_R.kind = K_BB;
+    compare(&g_R, "bbands_reversion", g_f);
+}
+END_TEST
+
+/*
+ * grid with lower 96, upper 104, levels 3 on the 5-bar feed of check_engine.c
+ *   bar  open high low close:  0: 100 101 99 100 | 1: 102 105 101 104 | 2: 103 106 98 99
+ *                              3: 95 97 90 96    | 4: 97 110 96 108
+ * Levels 96, 100, 104; slots [96,100] and [100,104] get 10000/2 = 5000 each:
+ * q0 = 5000 / (96 * 1.001), q1 = 5000 / (100 * 1.001) (maker rate 0.001).
+ * bar 0: close 100 > 96: buy q0 @ 96 placed (100 is not below 100: slot 1 waits).
+ * bar 1: close 104 > 100: buy q1 @ 100 placed.
+ * bar 2: low 98 <= 100: q1 bought at 100 -> sell q1 @ 104 placed; low 98 > 96: slot 0 waits.
+ * bar 3: opens at 95 <= 96: q0 bought at the open 95 -> sell q0 @ 100 placed.
+ * bar 4: high 110: sell q1 @ 104 (placed first), then sell q0 @ 100: flat again; on_bar(4)
+ *        places both buys again, on the last bar: 2 orders pending at the end.
+ * One round trip (flat to flat): entry bar 2, exit bar 4, qty q0 + q1,
+ * entry price (100 q1 + 95 q0) / (q0 + q1), exit price (104 q1 + 100 q0) / (q0 + q1);
+ * cash = 10000 - 1.001 (100 q1 + 95 q0) + 0.999 (104 q1 + 100 q0) = E[4].
+ */
+START_TEST(grid_hand)
+{
+    static const int64_t t[5] = {0, 60000, 120000, 180000, 240000};
+    static const double o[5] = {100, 102, 103, 95, 97}, h[5] = {101, 105, 106, 97, 110},
+                        l[5] = {99, 101, 98, 90, 96}, c[5] = {100, 104, 99, 96, 108}, v[5] = {1, 1, 1, 1, 1};
+    ct_feed *f = NULL;
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_ok(ct_feed_from_arrays("T", 60000, t, o, h, l, c, v, 5, CT_FEED_COPY, &f));
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("grid", &s));
+    ck_assert_ok(ct_strategy_set_json(s, "{\"lower\":96,\"upper\":104,\"levels\":3}"));
+    ck_assert_ok(ct_engine_run(e, f, s, &r));
+    double q0 = 5000 / (96 * 1.001), q1 = 5000 / (100 * 1.001);
+    ck_assert_int_eq(r->n_trades, 1);
+    const ct_trade *tr = &r->trades[0];
+    ck_assert_int_eq(tr->entry_bar, 2);
+    ck_assert_int_eq(tr->exit_bar, 4);
+    ck_assert(ct_test_close(tr->qty, q0 + q1, 1e-12));
+    ck_assert(ct_test_close(tr->entry_price, (100 * q1 + 95 * q0) / (q0 + q1), 1e-12));
+    ck_assert(ct_test_close(tr->exit_price, (104 * q1 + 100 * q0) / (q0 + q1), 1e-12));
+    ck_assert(ct_test_close(r->position[2], q1, 1e-12));
+    ck_assert(ct_test_close(r->position[3], q0 + q1, 1e-12));
+    ck_assert(r->position[4] == 0);
+    ck_assert(ct_test_close(ct_result_final_equity(r), 10000 - 1.001 * (100 * q1 + 95 * q0) + 0.999 * (104 * q1 + 100 * q0),
+                            1e-12));
+    ck_assert_int_eq(r->pending_at_end, 2);
+    ct_result_destroy(r);
+    /* refused combinations */
+    ck_assert_ok(ct_strategy_set_json(s, "{\"lower\":104,\"upper\":96}"));
+    ck_assert_status(ct_strategy_validate(s), CT_E_RANGE);
+    ck_assert_ok(ct_strategy_set_json(s, "{\"lower\":0,\"upper\":96}"));
+    ck_assert_status(ct_strategy_validate(s), CT_E_RANGE);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+}
+END_TEST
+
+START_TEST(buy_hold_rule)
+{
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("buy_hold", &s));
+    ck_assert_ok(ct_engine_run(e, g_f, s, &r));
+    /* bought at open[1] with the whole cash, held to the end: E[N-1] = q * close[N-1] + cash */
+    ck_assert_int_eq(r->n_trades, 0);
+    ck_assert_int_eq(r->has_open, 1);
+    ck_assert_int_eq(r->open_entry_bar, 1);
+    ck_assert(r->open_entry_price == g_R.o[1]);
+    ck_assert(ct_test_close(ct_result_final_equity(r), r->open_qty * g_R.c[g_R.n - 1] + r->final_cash, 1e-12));
+    ck_assert(ct_test_close(r->open_qty * g_R.o[1] * 1.001, 10000, 1e-12));
+    ct_result_destroy(r);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+}
+END_TEST
+
+static Suite *builtins_suite(void)
+{
+    Suite *s = suite_create("strategy_builtins");
+    TCase *tc = tcase_create("rules");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, rsi_ma_rules);
+    tcase_add_test(tc, rsi_divergence_rules);
+    tcase_add_test(tc, sma_cross_rules);
+    tcase_add_test(tc, macd_cross_rules);
+    tcase_add_test(tc, bbands_rules);
+    tcase_add_test(tc, grid_hand);
+    tcase_add_test(tc, buy_hold_rule);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return ct_test_run(builtins_suite()); }
