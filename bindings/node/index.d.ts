@@ -31,6 +31,10 @@ export const libPath: string;
 export function version(): string;
 export function versionNumber(): number;
 export function abiVersion(): number;
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
+/** Minimum level of the library's JSON log lines on stderr. */
+export function setLogLevel(level: LogLevel | number): void;
+export function logLevel(): LogLevel;
 
 export type TimeLike = number | bigint | Date | string;
 export type GapPolicy = 'keep' | 'fill' | 'error';

@@ -205,7 +205,9 @@ CT_API ct_status ct_feed_parse_csv(const char *text, size_t len, const char *sym
 
 /**
  * Parse a .ctz image from memory (docs/ctz-format.md). Checksums are verified and every row is
- * validated; the gap policy is not applied (use ct_feed_apply_gaps).
+ * validated; the gap policy is not applied (use ct_feed_apply_gaps). Images of 65536 rows or
+ * more are decoded on up to min(online CPUs, 4) threads (joined before the call returns); the
+ * result and any error are the same as with one thread.
  * @param[in]  data, len  the image; borrowed for the call.
  * @param[out] out        new feed; NULL on failure.
  * @return CT_OK; CT_E_INVALID_ARG; CT_E_FORMAT ("not a .ctz file"); CT_E_UNSUPPORTED (newer

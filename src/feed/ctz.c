@@ -3,9 +3,9 @@
  *
  * A fixed header (magic, version, flags, rows, interval, symbol) protected by a 64-bit
  * XXH64 hash, then blocks of up to CTZ_BLOCK_ROWS rows. Each block is one zstd frame holding
- * the columns one after the other:
- *   time     zigzag varints of (t[i] - t[i-1] - interval), t[-1] = 0 and the first delta
- *            taken as t[0] - 0 - interval;
+ * (version 2) the bases t[-1] = t[0] - interval and C[-1] = the integer close of row 0, then
+ * the columns one after the other (version 1 has no bases: both are 0):
+ *   time     zigzag of (t[i] - t[i-1] - interval);
  *   prices   with one decimal scale k for open/high/low/close when every price of the block is
  *            exactly m / 10^k (checked at write time with the reader's arithmetic):
  *            close as deltas of the integer close, open as its difference to the previous
@@ -16,23 +16,26 @@
  * Every integer stream is then split into byte planes per column (fixed width per block,
  * transposed) which zstd compresses much better than interleaved varints. The round trip is
  * bit-exact because a value is only scaled when m / 10^k gives back the very same double.
+ * The reader decodes blocks on several threads for large files (see ct_feed_parse_ctz).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "feed/feed_internal.h"
 
 #define CTZ_MAGIC "\x89" "CTZ\r\n\x1a\n"
-#define CTZ_VERSION 1
-#define CTZ_BLOCK_ROWS 65536
+#define CTZ_VERSION 2 /* written; version 1 is still read */
+#define CTZ_BLOCK_ROWS 32768 /* rows per block when written (65536 before; the reader takes any) */
 #define CTZ_MAX_BLOCK_ROWS (1 << 20)
 #define CTZ_HDR_FIXED 40      /* bytes before the symbol */
 #define CTZ_BLK_HDR 28        /* bytes of a block header, hash included */
 #define CTZ_MAX_SCALE 12
 #define CTZ_RAW 0xFF
-#define CTZ_LEVEL 19
+#define CTZ_LEVEL 16 /* 19 is 1% smaller but decodes 25% slower (docs/ctz-format.md) */
 
 #define CTZ_FLAG_FILLED 1u
 
@@ -243,12 +246,23 @@ static int put_raw(buf_t *b, const double *v, int64_t n)
 }
 
 /* Encode rows [off, off+n) of f into raw (uncompressed) block bytes. */
-static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp, buf_t *raw, uint8_t enc[3])
+static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp, buf_t *raw, uint8_t enc[3],
+                        int version)
 {
     const int64_t *t = f->time + off;
     const double *o = f->open + off, *h = f->high + off, *l = f->low + off, *c = f->close + off;
     const double *vol = f->volume + off;
-    int64_t prev = 0;
+    int64_t prev = 0, cbase = 0;
+    if (version >= 2) {
+        /* the bases: the "previous" time and close of row 0, so its deltas are 0 as well and
+         * the streams are no wider than the deltas need (version 1 starts from 0 and 0) */
+        prev = (int64_t)((uint64_t)t[0] - (uint64_t)f->interval_ms);
+        if (buf_reserve(raw, 16))
+            return -1;
+        wr64(raw->p + raw->n, (uint64_t)prev);
+        wr64(raw->p + raw->n + 8, 0); /* the close base, set below once the scale is known */
+        raw->n += 16;
+    }
     for (int64_t i = 0; i < n; i++) {
         tmp[i] = zz((int64_t)((uint64_t)t[i] - (uint64_t)prev - (uint64_t)f->interval_ms));
         prev = t[i];
@@ -264,7 +278,11 @@ static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp,
             return -1;
     } else {
         int ok = 1;
-        int64_t pcl = 0;
+        if (version >= 2) {
+            cbase = scaled(c[0], k, &ok);
+            wr64(raw->p + 8, (uint64_t)cbase);
+        }
+        int64_t pcl = cbase;
         for (int64_t i = 0; i < n; i++) { /* close deltas */
             int64_t m = scaled(c[i], k, &ok);
             tmp[i] = zz(m - pcl);
@@ -272,7 +290,7 @@ static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp,
         }
         if (put_planes(raw, tmp, n))
             return -1;
-        pcl = 0;
+        pcl = cbase;
         for (int64_t i = 0; i < n; i++) { /* open vs previous close */
             int64_t m = scaled(o[i], k, &ok);
             tmp[i] = zz(m - pcl);
@@ -321,8 +339,19 @@ static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp,
 
 ct_status ct__ctz_encode(const ct_feed *f, uint8_t **out, size_t *out_len)
 {
+    return ct__ctz_encode_with(f, CTZ_VERSION, CTZ_BLOCK_ROWS, CTZ_LEVEL, out, out_len);
+}
+
+ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_rows, int32_t level, uint8_t **out,
+                              size_t *out_len)
+{
     *out = NULL;
     *out_len = 0;
+    if (block_rows < 1 || block_rows > CTZ_MAX_BLOCK_ROWS)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ctz: block_rows %d is not in 1..%d", (int)block_rows,
+                        CTZ_MAX_BLOCK_ROWS);
+    if (version < 1 || version > CTZ_VERSION)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ctz: format version %d is not in 1..%d", (int)version, CTZ_VERSION);
     size_t symlen = strlen(f->symbol);
     if (symlen > 255)
         return ct__fail(NULL, CT_E_INVALID_ARG, "symbol '%.40s...' is longer than 255 bytes", f->symbol);
@@ -330,16 +359,16 @@ ct_status ct__ctz_encode(const ct_feed *f, uint8_t **out, size_t *out_len)
     uint64_t *tmp = NULL;
     ZSTD_CCtx *cz = NULL;
     ct_status s = CT_OK;
-    int64_t nblocks = (f->n + CTZ_BLOCK_ROWS - 1) / CTZ_BLOCK_ROWS;
+    int64_t nblocks = (f->n + block_rows - 1) / block_rows;
     size_t hdr = CTZ_HDR_FIXED + symlen + 8;
     if (buf_reserve(&file, hdr)) {
         s = CT_E_NOMEM;
         goto out;
     }
     memcpy(file.p, CTZ_MAGIC, 8);
-    wr16(file.p + 8, CTZ_VERSION);
+    wr16(file.p + 8, (uint16_t)version);
     wr16(file.p + 10, (uint16_t)(f->filled ? CTZ_FLAG_FILLED : 0));
-    wr32(file.p + 12, CTZ_BLOCK_ROWS);
+    wr32(file.p + 12, (uint32_t)block_rows);
     wr64(file.p + 16, (uint64_t)f->n);
     wr64(file.p + 24, (uint64_t)f->interval_ms);
     wr32(file.p + 32, (uint32_t)nblocks);
@@ -350,18 +379,18 @@ ct_status ct__ctz_encode(const ct_feed *f, uint8_t **out, size_t *out_len)
     file.n = hdr;
     if (f->n == 0)
         goto done;
-    tmp = ct__malloc_array((size_t)(f->n < CTZ_BLOCK_ROWS ? f->n : CTZ_BLOCK_ROWS), sizeof(uint64_t));
+    tmp = ct__malloc_array((size_t)(f->n < block_rows ? f->n : block_rows), sizeof(uint64_t));
     cz = ZSTD_createCCtx();
     if (!tmp || !cz) {
         s = CT_E_NOMEM;
         goto out;
     }
-    ZSTD_CCtx_setParameter(cz, ZSTD_c_compressionLevel, CTZ_LEVEL);
-    for (int64_t off = 0; off < f->n; off += CTZ_BLOCK_ROWS) {
-        int64_t n = f->n - off < CTZ_BLOCK_ROWS ? f->n - off : CTZ_BLOCK_ROWS;
+    ZSTD_CCtx_setParameter(cz, ZSTD_c_compressionLevel, level);
+    for (int64_t off = 0; off < f->n; off += block_rows) {
+        int64_t n = f->n - off < block_rows ? f->n - off : block_rows;
         uint8_t enc[3];
         raw.n = 0;
-        int rc = encode_block(f, off, n, tmp, &raw, enc);
+        int rc = encode_block(f, off, n, tmp, &raw, enc, version);
         if (rc == -1) {
             s = CT_E_NOMEM;
             goto out;
@@ -448,20 +477,48 @@ static int next_raw(rd_t *r, int64_t n, stream_t *st)
     return 0;
 }
 
-/* Values [a, a+m) of a plane stream of n values. */
-static void unpack(const stream_t *st, int64_t n, int64_t a, int64_t m, uint64_t *v)
+/*
+ * Decoding is the hot path of ct_feed_load(".ctz"): it runs in chunks of CTZ_CHUNK rows so the
+ * scratch stays in L1, unpacks each plane stream in one width-specialized pass, and does the
+ * price arithmetic in doubles (exact below 2^53) so every loop but the two prefix sums (time,
+ * close) vectorizes. On x86-64 the kernel is also built for AVX2 and picked at load time.
+ */
+#define CTZ_CHUNK 1024
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define CTZ_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CTZ_CLONES
+#endif
+
+/* One value of a plane stream: bytes j*n + i, j < W, least significant first. */
+#define CTZ_UNPACK_CASE(W)                                                                                   \
+    case W:                                                                                                  \
+        for (int64_t i = 0; i < m; i++) {                                                                    \
+            uint64_t x = 0;                                                                                  \
+            for (int j = 0; j < W; j++)                                                                      \
+                x |= (uint64_t)q[(size_t)j * (size_t)n + (size_t)i] << (8 * j);                               \
+            v[i] = x;                                                                                        \
+        }                                                                                                    \
+        return;
+
+/* Values [a, a+m) of a plane stream of n values, in one pass. */
+CTZ_CLONES static void unpack(const stream_t *st, int64_t n, int64_t a, int64_t m, uint64_t *restrict v)
 {
-    if (st->w == 0) {
+    const uint8_t *restrict q = st->base + a;
+    switch (st->w) {
+    case 0:
         memset(v, 0, (size_t)m * sizeof(*v));
         return;
-    }
-    const uint8_t *q = st->base + a;
-    for (int64_t i = 0; i < m; i++)
-        v[i] = q[i];
-    for (int j = 1; j < st->w; j++) {
-        q += n;
-        for (int64_t i = 0; i < m; i++)
-            v[i] |= (uint64_t)q[i] << (8 * j);
+        CTZ_UNPACK_CASE(1)
+        CTZ_UNPACK_CASE(2)
+        CTZ_UNPACK_CASE(3)
+        CTZ_UNPACK_CASE(4)
+        CTZ_UNPACK_CASE(5)
+        CTZ_UNPACK_CASE(6)
+        CTZ_UNPACK_CASE(7)
+    default:
+        CTZ_UNPACK_CASE(8)
     }
 }
 
@@ -474,34 +531,99 @@ static void unpack_raw(const stream_t *st, int64_t a, int64_t m, double *v)
     }
 }
 
+/* u as a double for u < 2^52, exactly: OR it into the mantissa of 2^52 and subtract 2^52
+ * (vectorizes without AVX-512's integer conversions). Larger u give garbage: callers flag them. */
+static inline double i2d(uint64_t u)
+{
+    uint64_t bits = u | 0x4330000000000000ULL;
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d - 4503599627370496.0;
+}
+
+#define TWO52 4503599627370496.0
+
+/* Scratch of one decoder: four chunks of values, and the integer closes with the previous
+ * chunk's last one in front. */
+typedef struct {
+    uint64_t u[4][CTZ_CHUNK];
+    uint64_t mc[CTZ_CHUNK + 1];
+} chunk_t;
+
 /*
- * out[i] = m[i] / p for 0 <= m[i] < 2^52, converting with the exponent trick (OR the integer
- * into the mantissa of 2^52, subtract 2^52: exact) so the loop vectorizes without AVX-512.
- * Returns -1 if some m is out of range (only reachable with corrupted data).
+ * Decode a chunk of m rows of scaled prices. uc..ul hold the unpacked close, open, high and low
+ * streams; mc[0] is the previous row's integer close on entry, and mc[m] this chunk's last on
+ * return. Every integer must be < 2^52 and every result in [0, 2^52): a value outside is
+ * corrupted data (returns -1). The results equal the format's integer arithmetic exactly.
+ * Returns 1 when some low is 0 (a price rule is broken: the caller validates for the message).
  */
-static int i2d_div(double *restrict out, const int64_t *restrict m, int64_t n, double p)
+CTZ_CLONES static int decode_prices(double *restrict o, double *restrict h, double *restrict l, double *restrict c,
+                                    const uint64_t *restrict uc, const uint64_t *restrict uo,
+                                    const uint64_t *restrict uh, const uint64_t *restrict ul, int64_t m,
+                                    uint64_t *restrict mc, double p)
+{
+    uint64_t acc = mc[0]; /* close: prefix sum of zigzag deltas (the one serial step) */
+    for (int64_t i = 0; i < m; i++) {
+        acc += (uint64_t)unzz(uc[i]);
+        mc[i + 1] = acc;
+    }
+    uint64_t bad = 0, zero = 0;
+    for (int64_t i = 0; i < m; i++) {
+        uint64_t mo = mc[i] + (uint64_t)unzz(uo[i]), mcl = mc[i + 1];
+        bad |= (mo | mcl | uh[i] | ul[i]) >> 52;
+        double dO = i2d(mo), dC = i2d(mcl);
+        double mx = dO > dC ? dO : dC, mn = dO < dC ? dO : dC;
+        double dH = mx + i2d(uh[i]); /* < 2^53: exact */
+        double dL = mn - i2d(ul[i]); /* > -2^52: exact */
+        bad |= (uint64_t)(dH >= TWO52) | (uint64_t)(dL < 0.0);
+        zero |= (uint64_t)(dL == 0.0);
+        o[i] = dO / p;
+        h[i] = dH / p;
+        l[i] = dL / p;
+        c[i] = dC / p;
+    }
+    return bad ? -1 : zero ? 1 : 0;
+}
+
+CTZ_CLONES static int decode_scaled(double *restrict out, const uint64_t *restrict u, int64_t m, double p)
 {
     uint64_t bad = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u = (uint64_t)m[i];
-        bad |= u >> 52;
-        uint64_t bits = u | 0x4330000000000000ULL;
-        double d;
-        memcpy(&d, &bits, sizeof(d));
-        out[i] = (d - 4503599627370496.0) / p;
+    for (int64_t i = 0; i < m; i++) {
+        bad |= u[i] >> 52;
+        out[i] = i2d(u[i]) / p;
     }
     return bad ? -1 : 0;
 }
 
-#define CTZ_CHUNK 4096 /* rows decoded at a time: the scratch stays in cache */
-
-/* Decode one block's n rows into f's columns at row off. tmp holds 5 * CTZ_CHUNK values. */
-static int decode_block(ct_feed *f, int64_t off, int64_t n, const uint8_t enc[3], rd_t *r, uint64_t *tmp)
+/*
+ * Decode one block's n rows into f's columns at row off and validate them (the step from the
+ * previous block is the caller's). Returns -1 for malformed data, -2 for a row that breaks a
+ * rule of DESIGN.md section 3 (message in *why).
+ *
+ * Scaled prices cannot break a price rule except by a zero low: with integers
+ * 0 <= ml <= min(mo, mc) <= max(mo, mc) <= mh < 2^52 and the monotonic division by 10^k,
+ * low <= min(open, close), max(open, close) <= high and every price is finite; ml >= 1 makes
+ * every price > 0, and a scaled volume is finite and >= 0. So a chunk of scaled rows only needs
+ * its times checked here; raw-double chunks, and any chunk that trips a check, go through
+ * ct__feed_check_rows (which also writes the message).
+ */
+static int decode_block(ct_feed *f, int version, int64_t off, int64_t n, const uint8_t enc[3], rd_t *r,
+                        chunk_t *tmp, ct__err *why)
 {
     stream_t st_t, st_p[4], st_v;
     int k = enc[1], kv = enc[2];
     if (enc[0] != 1 || (k != CTZ_RAW && k > CTZ_MAX_SCALE) || (kv != CTZ_RAW && kv > CTZ_MAX_SCALE))
         return -1;
+    uint64_t tprev = 0, cacc = 0; /* version 1: deltas start from 0; version 2 stores the bases */
+    if (version >= 2) {
+        if (r->end - r->p < 16)
+            return -1;
+        tprev = rd64(r->p);
+        cacc = rd64(r->p + 8);
+        r->p += 16;
+        if (k == CTZ_RAW && cacc != 0)
+            return -1;
+    }
     if (next_planes(r, n, &st_t))
         return -1;
     for (int c = 0; c < 4; c++) /* close, open, high, low */
@@ -519,17 +641,20 @@ static int decode_block(ct_feed *f, int64_t off, int64_t n, const uint8_t enc[3]
     if (r->p != r->end)
         return -1;
 
-    int64_t *mc = (int64_t *)(tmp + CTZ_CHUNK), *mo = mc + CTZ_CHUNK, *mh = mo + CTZ_CHUNK, *ml = mh + CTZ_CHUNK;
-    uint64_t tprev = 0, cacc = 0;
+    int64_t last = INT64_MIN;
+    const uint64_t step = (uint64_t)f->interval_ms;
     for (int64_t a = 0; a < n; a += CTZ_CHUNK) {
         int64_t m = n - a < CTZ_CHUNK ? n - a : CTZ_CHUNK;
         int64_t *t = f->time + off + a;
         double *o = f->open + off + a, *h = f->high + off + a, *l = f->low + off + a;
         double *c = f->close + off + a, *vol = f->volume + off + a;
-        unpack(&st_t, n, a, m, tmp);
+        unpack(&st_t, n, a, m, tmp->u[0]);
+        int check = k == CTZ_RAW || kv == CTZ_RAW;
         for (int64_t i = 0; i < m; i++) {
-            tprev = tprev + (uint64_t)f->interval_ms + (uint64_t)unzz(tmp[i]);
+            tprev += step + (uint64_t)unzz(tmp->u[0][i]);
             t[i] = (int64_t)tprev;
+            check |= t[i] <= last;
+            last = t[i];
         }
         if (k == CTZ_RAW) {
             unpack_raw(&st_p[0], a, m, c);
@@ -537,32 +662,24 @@ static int decode_block(ct_feed *f, int64_t off, int64_t n, const uint8_t enc[3]
             unpack_raw(&st_p[2], a, m, h);
             unpack_raw(&st_p[3], a, m, l);
         } else {
-            uint64_t prev_close = cacc;
-            unpack(&st_p[0], n, a, m, tmp);
-            for (int64_t i = 0; i < m; i++) {
-                cacc += (uint64_t)unzz(tmp[i]);
-                mc[i] = (int64_t)cacc;
-            }
-            unpack(&st_p[1], n, a, m, tmp);
-            for (int64_t i = 0; i < m; i++)
-                mo[i] = (int64_t)((uint64_t)(i ? mc[i - 1] : (int64_t)prev_close) + (uint64_t)unzz(tmp[i]));
-            unpack(&st_p[2], n, a, m, tmp);
-            for (int64_t i = 0; i < m; i++)
-                mh[i] = (int64_t)((uint64_t)(mo[i] > mc[i] ? mo[i] : mc[i]) + tmp[i]);
-            unpack(&st_p[3], n, a, m, tmp);
-            for (int64_t i = 0; i < m; i++)
-                ml[i] = (int64_t)((uint64_t)(mo[i] < mc[i] ? mo[i] : mc[i]) - tmp[i]);
-            const double p = k_p10[k];
-            if (i2d_div(o, mo, m, p) || i2d_div(h, mh, m, p) || i2d_div(l, ml, m, p) || i2d_div(c, mc, m, p))
+            for (int s = 0; s < 4; s++)
+                unpack(&st_p[s], n, a, m, tmp->u[s]);
+            tmp->mc[0] = cacc;
+            int rc = decode_prices(o, h, l, c, tmp->u[0], tmp->u[1], tmp->u[2], tmp->u[3], m, tmp->mc, k_p10[k]);
+            if (rc < 0)
                 return -1;
+            check |= rc;
+            cacc = tmp->mc[m];
         }
         if (kv == CTZ_RAW) {
             unpack_raw(&st_v, a, m, vol);
         } else {
-            unpack(&st_v, n, a, m, tmp);
-            if (i2d_div(vol, (const int64_t *)tmp, m, k_p10[kv]))
+            unpack(&st_v, n, a, m, tmp->u[0]);
+            if (decode_scaled(vol, tmp->u[0], m, k_p10[kv]))
                 return -1;
         }
+        if (check && ct__feed_check_rows(why, "row", off + a, a ? t[-1] : INT64_MIN, t, o, h, l, c, vol, m) != CT_OK)
+            return -2;
     }
     if (filled) {
         for (int64_t i = 0; i < n; i++)
@@ -578,6 +695,107 @@ static int decode_block(ct_feed *f, int64_t off, int64_t n, const uint8_t enc[3]
 #else
 #define CTZ_HASH_BAD(a, b) ((a) != (b))
 #endif
+
+/* A block located by the pre-scan of the image. */
+typedef struct {
+    const uint8_t *hdr;
+    int64_t off; /* first row */
+    uint32_t n, rawlen, cn;
+} blk_t;
+
+/* One decoder's resources (each thread has its own). */
+typedef struct {
+    ZSTD_DCtx *dz;
+    uint8_t *raw;
+    chunk_t *tmp;
+    int64_t bad_block; /* the first block this decoder found bad, or -1 */
+    ct_status bad_status;
+    ct__err bad_err;
+} dec_t;
+
+/* Shared state of a parallel decode. */
+typedef struct {
+    ct_feed *f;
+    int version;
+    const blk_t *blks;
+    uint32_t nblocks;
+    _Atomic uint32_t next;      /* next block to take */
+    _Atomic int64_t first_bad;  /* lowest failing block seen so far (INT64_MAX: none) */
+} job_t;
+
+/*
+ * Check, decompress, decode and validate block bi (rows validated within the block; the step
+ * from the previous block's last row is checked by the caller). 0 on success; otherwise the
+ * decoder's bad_* fields say why.
+ */
+static int run_block(ct_feed *f, int version, const blk_t *bk, uint32_t bi, dec_t *d)
+{
+    const uint8_t *bh = bk->hdr;
+    if (CTZ_HASH_BAD(rd64(bh + 20), ct__xxh64(bh, 20) ^ ct__xxh64(bh + CTZ_BLK_HDR, bk->cn))) {
+        d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: checksum mismatch in block %u", bi);
+        return -1;
+    }
+    size_t got = ZSTD_decompressDCtx(d->dz, d->raw, bk->rawlen, bh + CTZ_BLK_HDR, bk->cn);
+    if (ZSTD_isError(got) || got != bk->rawlen) {
+        d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u does not decompress (%s)", bi,
+                                 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+        return -1;
+    }
+    rd_t r = {d->raw, d->raw + bk->rawlen};
+    ct__err why;
+    int rc = decode_block(f, version, bk->off, bk->n, bh + 12, &r, d->tmp, &why);
+    if (rc == -1) {
+        d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u holds malformed column data", bi);
+        return -1;
+    }
+    if (rc == -2) {
+        d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u: %s", bi, why.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Take blocks from the shared counter until none is left or one before them failed. */
+static void run_blocks(job_t *j, dec_t *d)
+{
+    for (;;) {
+        uint32_t bi = atomic_fetch_add(&j->next, 1);
+        if (bi >= j->nblocks || (int64_t)bi > atomic_load(&j->first_bad))
+            return;
+        if (run_block(j->f, j->version, &j->blks[bi], bi, d)) {
+            /* blocks are taken in increasing order, so this is this decoder's first failure */
+            d->bad_block = bi;
+            int64_t cur = atomic_load(&j->first_bad);
+            while ((int64_t)bi < cur && !atomic_compare_exchange_weak(&j->first_bad, &cur, (int64_t)bi)) {
+            }
+            return;
+        }
+    }
+}
+
+typedef struct {
+    job_t *job;
+    dec_t *dec;
+} worker_arg_t;
+
+static void *worker_main(void *p)
+{
+    worker_arg_t *w = p;
+    run_blocks(w->job, w->dec);
+    return NULL;
+}
+
+#define CTZ_MAX_THREADS 4
+#define CTZ_PARALLEL_ROWS 65536 /* fewer rows: one thread (a thread start costs ~50 us) */
+
+static int decoder_threads(uint32_t nblocks, int64_t rows)
+{
+    if (rows < CTZ_PARALLEL_ROWS || nblocks < 2)
+        return 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = cpus > CTZ_MAX_THREADS ? CTZ_MAX_THREADS : cpus < 1 ? 1 : (int)cpus;
+    return (uint32_t)t > nblocks ? (int)nblocks : t;
+}
 
 ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out)
 {
@@ -627,24 +845,18 @@ ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out)
     ct_status s = ct_feed_create(sym, interval, &f);
     if (s != CT_OK)
         return s;
-    ZSTD_DCtx *dz = NULL;
-    uint8_t *raw = NULL;
-    uint64_t *tmp = NULL;
-    size_t raw_cap = 0;
-    size_t pos = hdr;
-    int64_t prev_time = INT64_MIN;
-    if (rows > 0) {
-        /* reserve all rows at once when the count is plausible for the file size (real candles
-         * take a few bytes a row); otherwise grow block by block as blocks prove themselves */
-        if ((uint64_t)rows <= (uint64_t)len * 64 && (s = ct__feed_reserve(f, rows)) != CT_OK)
-            goto out;
-        dz = ZSTD_createDCtx();
-        tmp = ct__malloc_array(5 * CTZ_CHUNK, sizeof(uint64_t));
-        if (!dz || !tmp) {
-            s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
-            goto out;
-        }
+    blk_t *blks = NULL;
+    dec_t dec[CTZ_MAX_THREADS];
+    int ndec = 0;
+    memset(dec, 0, sizeof(dec));
+    if (nblocks > 0 && !(blks = ct__malloc_array(nblocks, sizeof(*blks)))) {
+        s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
+        goto out;
     }
+    /* Pre-scan: locate every block and check its header against the file header (the payload
+     * hash is checked by the decoder, just before decompressing). */
+    size_t pos = hdr;
+    uint32_t max_raw = 0;
     for (uint32_t bi = 0; bi < nblocks; bi++) {
         if (len - pos < CTZ_BLK_HDR) {
             s = ct__fail(NULL, CT_E_CORRUPT, "ctz: truncated in the header of block %u", bi);
@@ -652,14 +864,11 @@ ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out)
         }
         const uint8_t *bh = b + pos;
         uint32_t n = rd32(bh), rawlen = rd32(bh + 4), cn = rd32(bh + 8);
-        int64_t want = rows - f->n < (int64_t)block_rows ? rows - f->n : (int64_t)block_rows;
+        int64_t off = (int64_t)bi * block_rows;
+        int64_t want = rows - off < (int64_t)block_rows ? rows - off : (int64_t)block_rows;
         if (len - pos - CTZ_BLK_HDR < cn) {
             s = ct__fail(NULL, CT_E_CORRUPT, "ctz: truncated in block %u (needs %u bytes, %zu left)", bi, cn,
                          len - pos - CTZ_BLK_HDR);
-            goto out;
-        }
-        if (CTZ_HASH_BAD(rd64(bh + 20), ct__xxh64(bh, 20) ^ ct__xxh64(bh + CTZ_BLK_HDR, cn))) {
-            s = ct__fail(NULL, CT_E_CORRUPT, "ctz: checksum mismatch in block %u", bi);
             goto out;
         }
         if ((int64_t)n != want || bh[15] != 0 || rd32(bh + 16) != 0 || rawlen == 0 ||
@@ -668,56 +877,101 @@ ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out)
                          (long long)want);
             goto out;
         }
-        if (rawlen > raw_cap) {
-            uint8_t *p = ct__realloc(raw, rawlen);
-            if (!p) {
-                s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
-                goto out;
-            }
-            raw = p;
-            raw_cap = rawlen;
-        }
-        size_t got = ZSTD_decompressDCtx(dz, raw, rawlen, bh + CTZ_BLK_HDR, cn);
-        if (ZSTD_isError(got) || got != rawlen) {
-            s = ct__fail(NULL, CT_E_CORRUPT, "ctz: block %u does not decompress (%s)", bi,
-                         ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
-            goto out;
-        }
-        if ((s = ct__feed_reserve(f, f->n + n)) != CT_OK)
-            goto out;
-        if ((flags & CTZ_FLAG_FILLED) && !f->filled) {
-            f->filled = ct__calloc((size_t)f->cap, 1);
-            if (!f->filled) {
-                s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
-                goto out;
-            }
-        }
-        rd_t r = {raw, raw + rawlen};
-        if (decode_block(f, f->n, n, bh + 12, &r, tmp)) {
-            s = ct__fail(NULL, CT_E_CORRUPT, "ctz: block %u holds malformed column data", bi);
-            goto out;
-        }
-        /* validate the rows as they are committed */
-        s = ct__feed_check_rows(NULL, "row", f->n, prev_time, f->time + f->n, f->open + f->n, f->high + f->n,
-                                f->low + f->n, f->close + f->n, f->volume + f->n, n);
-        if (s != CT_OK) {
-            char why[CT__ERRMSG_SIZE];
-            snprintf(why, sizeof(why), "%s", ct_last_error());
-            s = ct__fail(NULL, CT_E_CORRUPT, "ctz: block %u: %s", bi, why);
-            goto out;
-        }
-        prev_time = f->time[f->n + n - 1];
-        f->n += n;
+        blks[bi] = (blk_t){bh, off, n, rawlen, cn};
+        max_raw = rawlen > max_raw ? rawlen : max_raw;
         pos += CTZ_BLK_HDR + cn;
     }
     if (pos != len) {
         s = ct__fail(NULL, CT_E_CORRUPT, "ctz: %zu unexpected bytes after the last block", len - pos);
         goto out;
     }
+    if (rows == 0)
+        goto out;
+
+    /* Reserve every row at once when the count is plausible for the file size (real candles
+     * take a few bytes a row) and decode blocks in parallel; otherwise decode one block at a
+     * time, growing the columns as blocks prove themselves. */
+    int all_at_once = (uint64_t)rows <= (uint64_t)len * 64;
+    if (all_at_once && (s = ct__feed_reserve(f, rows)) != CT_OK)
+        goto out;
+    int nthreads = all_at_once ? decoder_threads(nblocks, rows) : 1;
+    for (ndec = 0; ndec < nthreads; ndec++) {
+        dec_t *d = &dec[ndec];
+        d->dz = ZSTD_createDCtx();
+        d->raw = ct__malloc(max_raw);
+        d->tmp = ct__malloc(sizeof(chunk_t));
+        d->bad_block = -1;
+        if (!d->dz || !d->raw || !d->tmp) {
+            ndec++;
+            s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
+            goto out;
+        }
+    }
+    if (flags & CTZ_FLAG_FILLED) {
+        f->filled = ct__calloc((size_t)(all_at_once ? f->cap : 1), 1);
+        if (!f->filled) {
+            s = ct__fail(NULL, CT_E_NOMEM, "ctz: out of memory");
+            goto out;
+        }
+    }
+    int64_t bad = INT64_MAX;
+    if (all_at_once) {
+        job_t job = {.f = f, .version = (int)ver, .blks = blks, .nblocks = nblocks};
+        atomic_init(&job.next, 0);
+        atomic_init(&job.first_bad, INT64_MAX);
+        pthread_t th[CTZ_MAX_THREADS];
+        worker_arg_t wa[CTZ_MAX_THREADS];
+        int started = 0;
+        for (int i = 1; i < ndec; i++) {
+            wa[i] = (worker_arg_t){&job, &dec[i]};
+            if (pthread_create(&th[i], NULL, worker_main, &wa[i]) != 0)
+                break; /* fewer helpers: the blocks still all get decoded */
+            started = i;
+        }
+        run_blocks(&job, &dec[0]);
+        for (int i = 1; i <= started; i++)
+            pthread_join(th[i], NULL);
+        bad = atomic_load(&job.first_bad);
+    } else {
+        for (uint32_t bi = 0; bi < nblocks; bi++) {
+            if ((s = ct__feed_reserve(f, blks[bi].off + blks[bi].n)) != CT_OK)
+                goto out;
+            if (run_block(f, (int)ver, &blks[bi], bi, &dec[0])) {
+                dec[0].bad_block = bad = bi;
+                break;
+            }
+            f->n = blks[bi].off + blks[bi].n; /* for a bounded check_rows at the seams below */
+        }
+    }
+    /* The steps between blocks, in block order, up to the first bad block. */
+    uint32_t upto = bad < (int64_t)nblocks ? (uint32_t)bad : nblocks;
+    for (uint32_t bi = 1; bi < upto; bi++) {
+        int64_t o = blks[bi].off;
+        ct__err why;
+        if (f->time[o] <= f->time[o - 1]) {
+            ct__feed_check_row(&why, "row", o, f->time[o - 1], f->time[o], f->open[o], f->high[o], f->low[o],
+                               f->close[o], f->volume[o]);
+            s = ct__fail(NULL, CT_E_CORRUPT, "ctz: block %u: %s", bi, why.msg);
+            goto out;
+        }
+    }
+    if (bad != INT64_MAX) {
+        for (int i = 0; i < ndec; i++)
+            if (dec[i].bad_block == bad) {
+                s = ct__fail(NULL, dec[i].bad_status, "%s", dec[i].bad_err.msg);
+                goto out;
+            }
+        s = ct__fail(NULL, CT_E_INTERNAL, "ctz: block %lld failed without a reason", (long long)bad);
+        goto out;
+    }
+    f->n = rows;
 out:
-    ZSTD_freeDCtx(dz);
-    ct__free(raw);
-    ct__free(tmp);
+    for (int i = 0; i < ndec; i++) {
+        ZSTD_freeDCtx(dec[i].dz);
+        ct__free(dec[i].raw);
+        ct__free(dec[i].tmp);
+    }
+    ct__free(blks);
     if (s != CT_OK) {
         ct_feed_destroy(f);
         return s;

@@ -67,6 +67,12 @@ uint64_t ct__xxh64(const void *data, size_t len);
 /* Encode a feed as a .ctz image (ct__malloc'd, freed with ct__free). */
 ct_status ct__ctz_encode(const ct_feed *f, uint8_t **out, size_t *out_len);
 
+/* ct__ctz_encode with a chosen format version (1 or 2), block size (1 .. 2^20 rows) and zstd
+ * level: tests use it to write images as earlier writers did (version 1, 65536-row blocks,
+ * level 19) and many-block images. */
+ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_rows, int32_t level, uint8_t **out,
+                              size_t *out_len);
+
 /* Write a feed as CSV text (header `open_time,open,high,low,close,volume`); `zst` compresses
  * with streaming zstd. Numbers are the shortest decimals that read back bit-identical. */
 ct_status ct__csv_write(const ct_feed *f, FILE *fp, int zst);

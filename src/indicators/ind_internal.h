@@ -303,8 +303,9 @@ static inline void ct__sma_init(ct__sma *s, char **cur, int32_t p)
     s->p = p;
     s->n = 0;
 }
-/* Returns 1 and sets *out once p values were seen. */
-static inline int ct__sma_push(ct__sma *s, double x, double *out)
+/* Adds x; returns 1 once p values were seen (s->sum is then the window's sum, and
+ * ct__sma_drop must follow). */
+static inline int ct__sma_add(ct__sma *s, double x)
 {
     ct__ring_push(&s->r, x);
     s->sum += x;
@@ -312,8 +313,17 @@ static inline int ct__sma_push(ct__sma *s, double x, double *out)
         s->n++;
         return 0;
     }
+    return 1;
+}
+/* Removes the oldest value of a full window. */
+static inline void ct__sma_drop(ct__sma *s) { s->sum -= ct__ring_oldest(&s->r); }
+/* Returns 1 and sets *out once p values were seen. */
+static inline int ct__sma_push(ct__sma *s, double x, double *out)
+{
+    if (!ct__sma_add(s, x))
+        return 0;
     *out = s->sum / s->p;
-    s->sum -= ct__ring_oldest(&s->r);
+    ct__sma_drop(s);
     return 1;
 }
 

@@ -298,9 +298,27 @@ static void sar_init(sar_st *st, const double *opt)
  * extreme of bar 0 and moves by af*(ep - sar), af growing by `acceleration` at each new
  * extreme up to `maximum`; it never enters the last two bars' range and flips on penetration.
  */
+/* Bar 1: the direction from -DM, and the starting SAR/EP. */
+static inline void sar_start(sar_st *st, double h, double l)
+{
+    double dp = h - st->h0, dmv = st->l0 - l;
+    double mdm = ((dmv > 0) && (dp < dmv)) ? dmv : 0.0;
+    st->is_long = mdm > 0 ? 0 : 1;
+    st->af = st->acc;
+    if (st->is_long) {
+        st->ep = h;
+        st->sar = st->l0;
+    } else {
+        st->ep = l;
+        st->sar = st->h0;
+    }
+    st->new_low = l;
+    st->new_high = h;
+}
+static inline double sar_body(sar_st *st, double h, double l);
 static void sar_step(sar_st *st, const double *in, double *out)
 {
-    double h = in[0], l = in[1], prev_low, prev_high;
+    double h = in[0], l = in[1];
     int64_t t = st->t++;
     if (t == 0) {
         st->h0 = h;
@@ -308,21 +326,14 @@ static void sar_step(sar_st *st, const double *in, double *out)
         out[0] = CT__NAN;
         return;
     }
-    if (t == 1) {
-        double dp = h - st->h0, dmv = st->l0 - l;
-        double mdm = ((dmv > 0) && (dp < dmv)) ? dmv : 0.0;
-        st->is_long = mdm > 0 ? 0 : 1;
-        st->af = st->acc;
-        if (st->is_long) {
-            st->ep = h;
-            st->sar = st->l0;
-        } else {
-            st->ep = l;
-            st->sar = st->h0;
-        }
-        st->new_low = l;
-        st->new_high = h;
-    }
+    if (t == 1)
+        sar_start(st, h, l);
+    out[0] = sar_body(st, h, l);
+}
+/* Bars 1, 2, ...: returns this bar's SAR and moves it for the next bar (TA-Lib's loop). */
+static inline double sar_body(sar_st *st, double h, double l)
+{
+    double prev_low, prev_high, out[1];
     prev_low = st->new_low;
     prev_high = st->new_high;
     st->new_low = l;
@@ -388,8 +399,27 @@ static void sar_step(sar_st *st, const double *in, double *out)
                 st->sar = st->new_high;
         }
     }
+    return out[0];
 }
-CT__IND_BATCH_FROM_STEP(sar, 2, 1)
+/* Batch: sar_step's operations, with the first two bars peeled off the loop. */
+static ct_status sar_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
+{
+    const double *h = in[0], *l = in[1];
+    double *y = out[0];
+    sar_st st;
+    sar_init(&st, opt);
+    if (n == 0)
+        return CT_OK;
+    y[0] = CT__NAN;
+    st.h0 = h[0];
+    st.l0 = l[0];
+    st.t = n;
+    if (n > 1)
+        sar_start(&st, h[1], l[1]);
+    for (int64_t i = 1; i < n; i++)
+        y[i] = sar_body(&st, h[i], l[i]);
+    return CT_OK;
+}
 CT__IND_HOOKS(sar, sar_st)
 CT__IND_IMPL(sar)
 
@@ -426,6 +456,9 @@ typedef mid_st midpoint_sm_st;
 static void midpoint_init(midpoint_st *st, const double *opt) { mid_init(st, opt); }
 /* TA-Lib TA_MIDPOINT: (highest + lowest) / 2 of the input over p bars. */
 static void midpoint_step(midpoint_st *st, const double *in, double *out) { mid_core(st, in[0], in[0], out); }
+#define midpoint_sm_size mid_size
+#define midpoint_sm_init midpoint_init
+#define midpoint_sm_step midpoint_step
 CT__IND_BATCH_FROM_STEP(midpoint_sm, 1, 1)
 static ct_status midpoint_batch(int64_t n, const double *const *in, const double *opt, double *const *out);
 CT__IND_HOOKS(midpoint, midpoint_st)
@@ -445,12 +478,20 @@ static ct_status mid_batch_scan(int64_t n, const double *h, const double *l, int
 {
     ct__ind_nan(y, n, p - 1);
     for (int64_t i = p - 1; i < n; i++) {
-        double hh = ct__scan_chrono(h + i - p + 1, p, NULL, 0, 1);
-        double ll = ct__scan_chrono(l + i - p + 1, p, NULL, 0, 0);
+        /* both ct__scan_chrono loops fused (two independent chains, same operations) */
+        const double *a = h + i - p + 1, *b = l + i - p + 1;
+        double hh = a[0], ll = b[0];
+        for (int32_t k = 1; k < p; k++) {
+            hh = a[k] > hh ? a[k] : hh;
+            ll = b[k] < ll ? b[k] : ll;
+        }
         y[i] = (hh + ll) / 2.0;
     }
     return CT_OK;
 }
+#define midprice_sm_size mid_size
+#define midprice_sm_init midprice_init
+#define midprice_sm_step midprice_step
 CT__IND_BATCH_FROM_STEP(midprice_sm, 2, 1)
 static ct_status midprice_batch(int64_t n, const double *const *in, const double *opt, double *const *out)
 {

@@ -2,10 +2,12 @@
  * The metric kernel: every metric of DESIGN.md section 8 from one equity curve, its benchmark and
  * its trades. One fused pass over the curve accumulates shifted power sums (mean, variance,
  * skew, kurtosis), downside and omega sums, drawdowns, the stability regression and benchmark
- * cross-moments, two bars at a time in vector registers. The 5th/95th percentiles and the CVaR
- * come from brackets set by a strided sample and finished by quickselect inside them (exact, with
- * a quickselect over all returns as the fallback; no sort). Definitions follow empyrical (see
- * docs/metrics.md).
+ * cross-moments, four bars at a time in vector registers (AVX2 where the CPU has it, picked at run
+ * time; SSE2 or NEON pairs otherwise, with bit-identical results). The 5th/95th percentiles and
+ * the CVaR come from brackets set by the order statistics of a strided sample: the pass counts
+ * the returns below each bracket and appends those inside it without branches, and quickselect
+ * finishes inside the brackets (exact, with a quickselect over all returns as the fallback; no
+ * sort). Definitions follow empyrical (see docs/metrics.md).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,51 +37,62 @@ static void swapd(double *a, double *b)
     *b = t;
 }
 
+/* the median of three values */
+static double median3(double a, double b, double c)
+{
+    double lo = a < b ? a : b, hi = a < b ? b : a;
+    return c < lo ? lo : c > hi ? hi : c;
+}
+
 /*
  * Place the k-th smallest of v[lo..hi] at v[k], smaller-or-equal ones before it and
- * greater-or-equal after it (Hoare partition with a median-of-three pivot: ties, such as the
- * zero returns of a flat stretch, split evenly).
+ * greater-or-equal after it. Quickselect with branch-free three-way partitions (the comparisons
+ * of random returns would mispredict half the time): one pass moves the values below the pivot
+ * (a median of three) to the front, a second the values equal to it next, so ties, such as the
+ * zero returns of a flat stretch, cannot stall it. NaNs compare as neither and end up last.
  */
 static void select_kth(double *v, int64_t lo, int64_t hi, int64_t k)
 {
-    while (hi > lo) {
-        if (hi - lo < 16) {
-            for (int64_t i = lo + 1; i <= hi; i++) {
-                double x = v[i];
-                int64_t j = i - 1;
-                while (j >= lo && v[j] > x) {
-                    v[j + 1] = v[j];
-                    j--;
-                }
-                v[j + 1] = x;
-            }
-            return;
-        }
-        int64_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < v[lo])
-            swapd(&v[mid], &v[lo]);
-        if (v[hi] < v[lo])
-            swapd(&v[hi], &v[lo]);
-        if (v[hi] < v[mid])
-            swapd(&v[hi], &v[mid]);
-        double pivot = v[mid];
-        int64_t i = lo - 1, j = hi + 1;
-        for (;;) {
-            do
+    while (hi - lo >= 16) {
+        double pivot = median3(v[lo], v[lo + (hi - lo) / 2], v[hi]);
+        if (pivot != pivot) { /* NaN (a curve through zero): any number will do, NaNs sort last */
+            int64_t i = lo;
+            while (i <= hi && v[i] != v[i])
                 i++;
-            while (v[i] < pivot);
-            do
-                j--;
-            while (v[j] > pivot);
-            if (i >= j)
-                break;
-            swapd(&v[i], &v[j]);
+            if (i > hi)
+                return;
+            pivot = v[i];
         }
-        /* v[lo..j] <= pivot <= v[j+1..hi] */
-        if (k <= j)
-            hi = j;
-        else
-            lo = j + 1;
+        int64_t st = lo;
+        for (int64_t i = lo; i <= hi; i++) {
+            double t = v[i];
+            v[i] = v[st];
+            v[st] = t;
+            st += t < pivot;
+        }
+        if (k < st) {
+            hi = st - 1;
+            continue;
+        }
+        int64_t eq = st;
+        for (int64_t i = st; i <= hi; i++) {
+            double t = v[i];
+            v[i] = v[eq];
+            v[eq] = t;
+            eq += t == pivot;
+        }
+        if (k < eq)
+            return; /* v[k] equals the pivot */
+        lo = eq;    /* progress: at least the pivot's own value was moved */
+    }
+    for (int64_t i = lo + 1; i <= hi; i++) {
+        double x = v[i];
+        int64_t j = i - 1;
+        while (j >= lo && v[j] > x) {
+            v[j + 1] = v[j];
+            j--;
+        }
+        v[j + 1] = x;
     }
 }
 
@@ -215,12 +228,6 @@ typedef struct bracket {
     int overflow;
 } bracket;
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Classify one return, without branches (the outcome is data-dependent, so branches would
  * mispredict): the buffer has one spare slot that takes the writes of returns not kept. */
 CT__HOT void bracket_add(bracket *b, double r)
@@ -279,6 +286,17 @@ static double bracket_rank(double *buf, int64_t nbuf, int64_t nneg, int64_t zero
     return v;
 }
 
+/* The (j+1)-th smallest, once bracket_rank placed the j-th: the least of what lies above it. */
+static double bracket_next(const double *buf, int64_t nbuf, int64_t nneg, int64_t zeros, int64_t j)
+{
+    if (j + 1 < nneg)
+        return min_of(buf, j + 1, nneg - 1);
+    if (j + 1 < nneg + zeros)
+        return 0.0;
+    int64_t k = j + 1 - zeros; /* index into buf, at or after nneg */
+    return j < nneg + zeros ? min_of(buf, nneg, nbuf - 1) : min_of(buf, k, nbuf - 1);
+}
+
 #define CHUNK 512 /* bars per chunk of the one pass (even) */
 
 
@@ -287,71 +305,51 @@ static double bracket_rank(double *buf, int64_t nbuf, int64_t nneg, int64_t zero
  * otherwise. Both builds run the same operations in the same order (no FMA contraction: ISO C
  * mode), so the metrics are bit-identical whichever runs. */
 #if defined(__GNUC__) && !defined(__clang__)
-/* The vector helpers are static and inlined: no ABI crosses a call, so GCC's note that passing
- * 32-byte vectors without AVX differs from the AVX ABI does not apply. */
+/* The vector helpers are forced inline (even at -O0: a call between the AVX2 build and a helper
+ * compiled without AVX would pass the vectors differently), so GCC's note that 32-byte vectors
+ * pass differently without AVX does not apply. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4i __attribute__((vector_size(32)));
+typedef uint64_t v4u __attribute__((vector_size(32)));
 
-static inline v4d v4_load(const double *p)
+CT__HOT v4d v4_load(const double *p)
 {
     v4d v;
     memcpy(&v, p, sizeof(v));
     return v;
 }
 
-static inline v4d v4_set1(double x) { return (v4d){x, x, x, x}; }
+CT__HOT v4d v4_set1(double x) { return (v4d){x, x, x, x}; }
 
 /* mask ? a : b, lane by lane (mask lanes are all ones or all zeros) */
-static inline v4d v4_sel(v4i mask, v4d a, v4d b) { return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask)); }
+CT__HOT v4d v4_sel(v4i mask, v4d a, v4d b) { return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask)); }
 
 /* the lanes summed pairwise: (0+1) + (2+3) */
-static inline double v4_sum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+CT__HOT double v4_sum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 
-static inline double v4_min(v4d v)
+CT__HOT double v4_min(v4d v)
 {
     double a = v[0] < v[1] ? v[0] : v[1], b = v[2] < v[3] ? v[2] : v[3];
     return a < b ? a : b;
-}
-
-/* fast_log on four lanes */
-static inline v4d v4_log(v4d x)
-{
-    const v4i mant_mask = (v4i){0, 0, 0, 0} + 0x000fffffffffffffLL;
-    const v4i one_bits = (v4i){0, 0, 0, 0} + 0x3ff0000000000000LL;
-    const v4i magic = (v4i){0, 0, 0, 0} + 0x4330000000000000LL;
-    const v4d one = v4_set1(1), half = v4_set1(0.5), zero = v4_set1(0);
-    v4i u = (v4i)x;
-    v4d m = (v4d)((u & mant_mask) | one_bits);
-    v4d e = (v4d)((u >> 52) | magic) - (4503599627370496.0 + 1023.0);
-    v4i big = m > 1.4142135623730951;
-    m = v4_sel(big, m * half, m);
-    e += v4_sel(big, one, zero);
-    v4d s = (m - 1.0) / (m + 1.0), z = s * s;
-    v4d p = z * (1.0 / 15) + 1.0 / 13;
-    p = p * z + 1.0 / 11;
-    p = p * z + 1.0 / 9;
-    p = p * z + 1.0 / 7;
-    p = p * z + 1.0 / 5;
-    p = p * z + 1.0 / 3;
-    p = p * z + 1.0;
-    return e * 0.6931471805599453 + 2.0 * s * p;
 }
 
 /* Accumulators of the one pass (vector lanes; the scalar tail uses lane 0). */
 typedef struct kstate {
     v4d S1, S2, S3, S4, D2, NG, PS, Y1, Y2, XY;
     v4d NB, B1, B2, RB, X1, T1, T2, U2v, EMIN;
-    v4i B5N, B5Z, B95N, B95Z; /* bracket counts: below, zeros inside */
-    v4d B5S, B95S;            /* sums of the returns below */
+    v4i B5N, B95N, ZC; /* returns below each bracket; zero returns */
+    v4d B5S;           /* sum of the returns below the 5% bracket */
     double c, cb, lg0, xbar, bprod;
+    double y_prev; /* log level of the last bar done: log(E/E[0]) - cy, cy the shift */
     double peak, inv_peak, mdd, U2, trough, dd_sum;
     int64_t peak_i, dd_count, max_dur, max_dur_ms;
     int in_dd, skip_log;
     const int64_t *tm;
     bracket *b5, *b95;
-    double *ybuf; /* CHUNK log levels */
+    const double *pos; /* positions (exposure), or NULL */
+    v4i HELD;          /* bars with a non-zero position, from bar 1 */
 } kstate;
 
 /* One bar of the drawdown state machine: a new peak closes the running drawdown period. */
@@ -399,7 +397,8 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
     } else {
         k->PS[0] += r;
     }
-    double y = k->skip_log ? 0.0 : fast_log(E[i]) - k->lg0;
+    double y = k->skip_log ? 0.0 : k->y_prev + log1p(r);
+    k->y_prev = y;
     k->Y1[0] += y;
     k->Y2[0] += y * y;
     k->XY[0] += ((double)(i - 1) - k->xbar) * y;
@@ -427,133 +426,247 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
 
 /*
  * The vector part of the one pass: bars 1.. in chunks, four at a time; returns the first bar
- * left for scalar_step. Forced inline into the two builds below, so the flags (which groups run)
- * are tested once per chunk or vector, predictably.
+ * left for scalar_step. The state is copied into locals (stores into the bracket buffers could
+ * alias it through a pointer and keep every accumulator in memory). Forced inline with constant
+ * group flags (do_log, do_bench, do_pct) into the specialized builds below, so a build for the
+ * core metrics carries no dead accumulators.
  */
-CT__HOT int64_t pass_body(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const double *br, int64_t n, const int do_log,
+                          const int do_bench, const int do_pct)
 {
     const v4d lane = {0, 1, 2, 3};
-    const v4d zero = v4_set1(0), one = v4_set1(1);
-    const double c = k->c, cb = k->cb, xbar = k->xbar;
-    const int skip_log = k->skip_log, have_bench = bl != NULL || br != NULL;
-    bracket *b5 = k->b5, *b95 = k->b95;
-    double *ybuf = k->ybuf;
+    const v4d zero = v4_set1(0), one = v4_set1(1), inf = v4_set1(CT__INF);
+    const double c = kp->c, cb = kp->cb, xbar = kp->xbar;
+    const int64_t *tm = kp->tm;
+    const double *pos = kp->pos;
+    bracket *b5 = kp->b5, *b95 = kp->b95;
+    double *buf5 = do_pct ? b5->buf : NULL, *buf95 = do_pct ? b95->buf : NULL;
+    const double lo5 = do_pct ? b5->lo : 0, hi5 = do_pct ? b5->hi : 0;
+    const double lo95 = do_pct ? b95->lo : 0, hi95 = do_pct ? b95->hi : 0;
+    int64_t n5 = do_pct ? b5->nbuf : 0, n95 = do_pct ? b95->nbuf : 0, cap = do_pct ? b5->cap : 0;
+    int keep_pct = do_pct;
+    /* accumulators */
+    v4d S1 = kp->S1, S2 = kp->S2, S3 = kp->S3, S4 = kp->S4, D2 = kp->D2, NG = kp->NG, PS = kp->PS;
+    v4d Y1 = kp->Y1, Y2 = kp->Y2, XY = kp->XY, EMIN = kp->EMIN, U2v = kp->U2v;
+    v4d NB = kp->NB, B1 = kp->B1, B2 = kp->B2, RB = kp->RB, X1 = kp->X1, T1 = kp->T1, T2 = kp->T2;
+    v4i B5N = kp->B5N, B95N = kp->B95N, ZC = kp->ZC, HELD = kp->HELD;
+    v4d B5S = kp->B5S;
+    double bprod = kp->bprod;
+    v4d YC = v4_set1(kp->y_prev); /* the log level of the last bar done, in every lane */
+    /* drawdown state: the running period's trough is min(trs, lanes of TRv) (both +inf at a
+     * period's start); the deepest drawdown is folded in at each period's end */
+    double peak = kp->peak, inv_peak = kp->inv_peak, mdd = kp->mdd, U2s = kp->U2, dd_sum = kp->dd_sum;
+    double trs = kp->in_dd ? kp->trough : CT__INF;
+    v4d TRv = inf;
+    int64_t peak_i = kp->peak_i, dd_count = kp->dd_count, max_dur = kp->max_dur, max_dur_ms = kp->max_dur_ms;
+    int in_dd = kp->in_dd;
+    const int need_r = do_log || do_bench || do_pct;
+    double rbuf[CHUNK]; /* the chunk's returns, for the groups' phases */
     int64_t bi = 1;
     for (int64_t a = 1; a + 4 <= n; a += CHUNK) {
         const int64_t len = (n - a < CHUNK ? n - a : CHUNK) & ~(int64_t)3;
-        /* the log levels of a chunk first: independent iterations the CPU overlaps */
-        if (!skip_log)
-            for (int64_t j = 0; j < len; j += 4) {
-                v4d lv = v4_log(v4_load(E + a + j)) - k->lg0;
-                memcpy(ybuf + j, &lv, sizeof(lv));
-            }
         for (bi = a; bi < a + len; bi += 4) {
             /* returns and their sums, four at a time */
             v4d e1 = v4_load(E + bi), e0 = v4_load(E + bi - 1);
             v4d r = (e1 - e0) / e0;
             v4d x = r - c, x2 = x * x;
-            k->EMIN = v4_sel(e1 < k->EMIN, e1, k->EMIN);
-            k->S1 += x;
-            k->S2 += x2;
-            k->S3 += x2 * x;
-            k->S4 += x2 * x2;
+            S1 += x;
+            S2 += x2;
+            S3 += x2 * x;
+            S4 += x2 * x2;
             v4d ng = v4_sel(r < zero, r, zero);
-            k->D2 += ng * ng;
-            k->NG -= ng;
-            k->PS += v4_sel(r > zero, r, zero);
-            if (!skip_log) {
-                v4d y = v4_load(ybuf + (bi - a));
-                k->Y1 += y;
-                k->Y2 += y * y;
-                k->XY += ((double)(bi - 1) - xbar + lane) * y;
-            }
-            if (have_bench) {
-                v4d b = bl ? (v4_load(bl + bi) - v4_load(bl + bi - 1)) / v4_load(bl + bi - 1) : v4_load(br + bi - 1);
-                v4i ok = b == b;
-                v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
-                k->NB += v4_sel(ok, one, zero);
-                k->B1 += xb;
-                k->B2 += xb * xb;
-                k->RB += xr * xb;
-                k->X1 += xr;
-                k->T1 += xd;
-                k->T2 += xd * xd;
-                if (br && !bl)
-                    for (int l = 0; l < 4; l++)
-                        k->bprod *= ok[l] ? 1.0 + b[l] : 1.0;
-            }
+            D2 += ng * ng;
+            NG -= ng;
+            PS += v4_sel(r > zero, r, zero);
+            if (pos)
+                HELD -= v4_load(pos + bi) != zero;
             /* drawdowns: four bars under the running peak are done at once, and so are four bars
              * level with it outside a drawdown (a flat stretch at the peak) */
-            v4d pk = v4_set1(k->peak);
+            v4d pk = v4_set1(peak);
             v4i under = e1 < pk, level = e1 == pk;
             if (under[0] & under[1] & under[2] & under[3]) {
-                v4d dd = (e1 - pk) * k->inv_peak;
-                k->U2v += dd * dd;
-                double lo = v4_min(dd);
-                if (!k->in_dd) {
-                    k->in_dd = 1;
-                    k->trough = lo;
-                } else if (lo < k->trough) {
-                    k->trough = lo;
-                }
-                k->mdd = lo < k->mdd ? lo : k->mdd;
-            } else if (!k->in_dd && (level[0] & level[1] & level[2] & level[3])) {
-                k->peak_i = bi + 3;
+                v4d dd = (e1 - pk) * inv_peak;
+                U2v += dd * dd;
+                TRv = v4_sel(dd < TRv, dd, TRv);
+                in_dd = 1;
+            } else if (!in_dd && (level[0] & level[1] & level[2] & level[3])) {
+                peak_i = bi + 3;
             } else {
-                for (int l = 0; l < 4; l++)
-                    dd_step(k, e1[l], bi + l);
-            }
-            if (b5) {
-                /* percentile brackets, without branches: compare four returns with both
-                 * brackets, then append the kept ones (see bracket_add) */
-                v4i bl5 = r < b5->lo, in5 = (r >= b5->lo) & (r <= b5->hi), z = r == zero;
-                v4i bl95 = r < b95->lo, in95 = (r >= b95->lo) & (r <= b95->hi);
-                k->B5N -= bl5;
-                k->B5S += v4_sel(bl5, r, zero);
-                k->B5Z -= in5 & z;
-                k->B95N -= bl95;
-                k->B95S += v4_sel(bl95, r, zero);
-                k->B95Z -= in95 & z;
-                v4i keep5 = in5 & ~z, keep95 = in95 & ~z;
-                int64_t n5 = b5->nbuf, n95 = b95->nbuf;
                 for (int l = 0; l < 4; l++) {
-                    b5->buf[n5] = r[l];
+                    double e = e1[l];
+                    int64_t i = bi + l;
+                    if (e >= peak) {
+                        if (in_dd) { /* a new peak closes the running drawdown period */
+                            double tv = v4_min(TRv), tr = trs < tv ? trs : tv;
+                            int64_t dur = i - peak_i, dur_ms = tm ? tm[i] - tm[peak_i] : 0;
+                            max_dur = dur > max_dur ? dur : max_dur;
+                            max_dur_ms = dur_ms > max_dur_ms ? dur_ms : max_dur_ms;
+                            dd_sum += tr;
+                            dd_count++;
+                            mdd = tr < mdd ? tr : mdd;
+                            in_dd = 0;
+                            trs = CT__INF;
+                            TRv = inf;
+                        }
+                        if (e != peak) { /* a higher peak (an equal one changes nothing) */
+                            peak = e;
+                            inv_peak = 1.0 / e;
+                        }
+                        peak_i = i;
+                    } else {
+                        double dd = (e - peak) * inv_peak;
+                        U2s += dd * dd;
+                        trs = dd < trs ? dd : trs;
+                        in_dd = 1;
+                    }
+                }
+            }
+            if (need_r)
+                memcpy(rbuf + (bi - a), &r, sizeof(r));
+        }
+        /* the groups' phases over the chunk's returns (each with only its own accumulators
+         * live, so none spills to memory) */
+        if (do_log)
+            for (int64_t q = 0; q < len; q += 4) {
+                const int64_t bq = a + q;
+                v4d r = v4_load(rbuf + q), e1 = v4_load(E + bq);
+                EMIN = v4_sel(e1 < EMIN, e1, EMIN); /* the log curve needs positive equity */
+                /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its series
+                 * to r^9 where |r| <= 1/64 (error below 1e-17 of the value), libm's otherwise */
+                v4d ar = (v4d)((v4i)r & ~(v4i)v4_set1(-0.0));
+                v4i small = ar <= 1.0 / 64;
+                v4i flat = r == zero;
+                v4d l = zero;
+                if (flat[0] & flat[1] & flat[2] & flat[3]) {
+                /* no move (no position): the level stays */
+                } else if (small[0] & small[1] & small[2] & small[3]) {
+                v4d p = r * (1.0 / 9) - 1.0 / 8;
+                p = p * r + 1.0 / 7;
+                p = p * r - 1.0 / 6;
+                p = p * r + 1.0 / 5;
+                p = p * r - 1.0 / 4;
+                p = p * r + 1.0 / 3;
+                p = p * r - 1.0 / 2;
+                p = p * r + 1.0;
+                l = p * r;
+                } else {
+                for (int j = 0; j < 4; j++)
+                    l[j] = log1p(r[j]);
+                }
+                /* running sum: prefix sums inside the vector, plus the last bar's level */
+                l += __builtin_shufflevector(l, zero, 4, 0, 1, 2);
+                l += __builtin_shufflevector(l, zero, 4, 5, 0, 1);
+                v4d y = l + YC;
+                YC += __builtin_shufflevector(l, l, 3, 3, 3, 3); /* the same sums as y[3] */
+                Y1 += y;
+                Y2 += y * y;
+                XY += ((double)(bq - 1) - xbar + lane) * y;
+            }
+        if (do_bench)
+            for (int64_t q = 0; q < len; q += 4) {
+                const int64_t bq = a + q;
+                v4d r = v4_load(rbuf + q), x = r - c;
+                v4d b = bl ? (v4_load(bl + bq) - v4_load(bl + bq - 1)) / v4_load(bl + bq - 1) : v4_load(br + bq - 1);
+                v4i ok = b == b;
+                v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
+                NB += v4_sel(ok, one, zero);
+                B1 += xb;
+                B2 += xb * xb;
+                RB += xr * xb;
+                X1 += xr;
+                T1 += xd;
+                T2 += xd * xd;
+                if (!bl)
+                for (int l = 0; l < 4; l++)
+                    bprod *= ok[l] ? 1.0 + b[l] : 1.0;
+            }
+        if (keep_pct)
+            for (int64_t q = 0; q < len; q += 4) {
+                v4d r = v4_load(rbuf + q);
+                /* percentile brackets: compare four returns with both brackets, count those
+                 * below and the zeros, append the non-zero ones inside (a slot past the count
+                 * takes the writes of returns not kept) */
+                v4i bl5 = r < lo5, in5 = (r >= lo5) & (r <= hi5), z = r == zero;
+                v4i in95 = (r >= lo95) & (r <= hi95);
+                B5N -= bl5;
+                B5S += v4_sel(bl5, r, zero);
+                B95N -= r < lo95;
+                ZC -= z;
+                v4i keep5 = in5 & ~z, keep95 = in95 & ~z, kk = keep5 | keep95;
+                if (kk[0] | kk[1] | kk[2] | kk[3]) /* rare: the brackets are narrow */
+                for (int l = 0; l < 4; l++) {
+                    buf5[n5] = r[l];
                     n5 -= keep5[l];
-                    b95->buf[n95] = r[l];
+                    buf95[n95] = r[l];
                     n95 -= keep95[l];
                 }
-                b5->nbuf = n5;
-                b95->nbuf = n95;
             }
-        }
-        if (b5 && (b5->nbuf > b5->cap || b95->nbuf > b95->cap)) {
+        if (keep_pct && (n5 > cap || n95 > cap)) {
             /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
             b5->overflow = b95->overflow = 1;
-            b5->nbuf = b95->nbuf = 0;
-            k->b5 = k->b95 = b5 = b95 = NULL;
+            keep_pct = 0;
         }
     }
+    if (do_pct) {
+        if (keep_pct) {
+            b5->nbuf = n5;
+            b95->nbuf = n95;
+        } else {
+            kp->b5 = kp->b95 = NULL;
+        }
+    }
+    kp->S1 = S1, kp->S2 = S2, kp->S3 = S3, kp->S4 = S4, kp->D2 = D2, kp->NG = NG, kp->PS = PS;
+    kp->Y1 = Y1, kp->Y2 = Y2, kp->XY = XY, kp->EMIN = EMIN, kp->U2v = U2v;
+    kp->NB = NB, kp->B1 = B1, kp->B2 = B2, kp->RB = RB, kp->X1 = X1, kp->T1 = T1, kp->T2 = T2;
+    kp->B5N = B5N, kp->B95N = B95N, kp->ZC = ZC, kp->HELD = HELD;
+    kp->B5S = B5S;
+    kp->bprod = bprod;
+    kp->y_prev = YC[0];
+    if (in_dd) {
+        double tv = v4_min(TRv);
+        kp->trough = trs < tv ? trs : tv;
+        mdd = kp->trough < mdd ? kp->trough : mdd;
+    }
+    kp->peak = peak, kp->inv_peak = inv_peak, kp->mdd = mdd, kp->U2 = U2s, kp->dd_sum = dd_sum;
+    kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;
+    kp->in_dd = in_dd;
     return bi;
 }
 
+/* The pass with the group flags made constant for the two common cases: the core metrics only
+ * (the optimizer's headline columns) and every group. */
+#define CT__PASS_DISPATCH(k, E, bl, br, n)                                                                  \
+    do {                                                                                                   \
+        const int do_log_ = !(k)->skip_log, do_bench_ = (bl) != NULL || (br) != NULL, do_pct_ = (k)->b5 != NULL; \
+        if (!do_log_ && !do_bench_ && !do_pct_)                                                            \
+            return pass_body(k, E, bl, br, n, 0, 0, 0);                                                    \
+        if (do_log_ && do_bench_ && do_pct_)                                                               \
+            return pass_body(k, E, bl, br, n, 1, 1, 1);                                                    \
+        return pass_body(k, E, bl, br, n, do_log_, do_bench_, do_pct_);                                    \
+    } while (0)
+
 static int64_t pass_generic(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
-    return pass_body(k, E, bl, br, n);
+    CT__PASS_DISPATCH(k, E, bl, br, n);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) static int64_t pass_avx2(kstate *k, const double *E, const double *bl,
                                                          const double *br, int64_t n)
 {
-    return pass_body(k, E, bl, br, n);
+    CT__PASS_DISPATCH(k, E, bl, br, n);
 }
 #endif
+
+static int g_force_generic; /* tests: run the portable build on any CPU */
+
+void ct__metrics_kernel_force_generic(int on) { g_force_generic = on; }
 
 /* The pass in the widest build this CPU runs (same results either way). */
 static int64_t run_pass(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2"))
+    if (!g_force_generic && __builtin_cpu_supports("avx2"))
         return pass_avx2(k, E, bl, br, n);
 #endif
     return pass_generic(k, E, bl, br, n);
@@ -569,12 +682,6 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
 
     const int64_t n = s->n;
     const double *E = s->equity;
-    if (s->position && n > 0) {
-        int64_t held = 0;
-        for (int64_t i = 0; i < n; i++)
-            held += s->position[i] != 0.0;
-        out[CT_M_exposure] = (double)held / (double)n;
-    }
     if (n <= 0)
         return CT_OK;
     out[CT_M_final_equity] = E[n - 1];
@@ -613,25 +720,34 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     double *brbuf = NULL;
     int use_brackets = m >= 4096 && !skip_pct;
     if (use_brackets) {
-        enum { S = 2048 };
-        double smp[S];
-        int64_t stride = m / S;
-        for (int j = 0; j < S; j++) {
-            int64_t i = 1 + (int64_t)j * stride;
-            smp[j] = (E[i] - E[i - 1]) / E[i - 1];
-        }
-        qsort(smp, S, sizeof(double), cmp_dbl);
-        const int g = 48; /* about 5 standard deviations of a sample rank at these quantiles */
-        int p5 = (int)(0.05 * (S - 1)), p95 = (int)(0.95 * (S - 1));
-        b5.lo = smp[p5 - g > 0 ? p5 - g : 0];
-        b5.hi = smp[p5 + g + 1 < S ? p5 + g + 1 : S - 1];
-        b95.lo = smp[p95 - g > 0 ? p95 - g : 0];
-        b95.hi = smp[p95 + g + 1 < S ? p95 + g + 1 : S - 1];
-        int64_t cap = (int64_t)((double)m * (2.0 * g + 2) / S * 2.0) + 1024;
-        /* + the slack the vector pass writes past the count before its check at the chunk end */
-        brbuf = ct__malloc_array((size_t)(2 * (cap + CHUNK + 1)), sizeof(double));
+        /* a strided sample of the returns; its order statistics around the 5th and 95th
+         * percentiles, g = about 5 standard deviations of a sample rank apart, bound brackets
+         * that hold the needed ranks but for a negligible chance (then the fallback runs) */
+        const int64_t S = m >= 65536 ? 16384 : 2048, stride = m / S;
+        const int64_t g = S == 16384 ? 140 : 48;
+        const int64_t p5 = (int64_t)(0.05 * (double)(S - 1)), p95 = (int64_t)(0.95 * (double)(S - 1));
+        int64_t cap = (int64_t)((double)m * (2.0 * (double)g + 2) / (double)S * 2.0) + 1024;
+        /* the sample, then each bracket's buffer with the slack the vector pass writes past the
+         * count before its check at the chunk end */
+        brbuf = ct__malloc_array((size_t)(S + 2 * (cap + CHUNK + 1)), sizeof(double));
         if (!brbuf)
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the percentile brackets");
+        double *smp = brbuf + 2 * (cap + CHUNK + 1);
+        for (int64_t j = 0; j < S; j++) {
+            int64_t i = 1 + j * stride;
+            smp[j] = (E[i] - E[i - 1]) / E[i - 1];
+        }
+        const int64_t rk[4] = {p5 - g, p5 + g + 1, p95 - g, p95 + g + 1};
+        double q[4];
+        for (int j = 0, from = 0; j < 4; j++) {
+            select_kth(smp, from, S - 1, rk[j]);
+            q[j] = smp[rk[j]];
+            from = (int)rk[j] + 1;
+        }
+        b5.lo = q[0];
+        b5.hi = q[1];
+        b95.lo = q[2];
+        b95.hi = q[3];
         b5.buf = brbuf;
         b95.buf = brbuf + cap + CHUNK + 1;
         b5.cap = b95.cap = cap;
@@ -643,6 +759,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     k.bprod = 1.0;
     k.cb = cb;
     k.lg0 = lg0 + cy;
+    k.y_prev = -cy; /* log(E[0]/E[0]) - cy */
     k.xbar = xbar;
     k.peak = E[0];
     k.inv_peak = 1.0 / E[0];
@@ -651,18 +768,28 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     k.EMIN = v4_set1(E[0]);
     k.b5 = use_brackets ? &b5 : NULL;
     k.b95 = use_brackets ? &b95 : NULL;
-    double ybuf[CHUNK];
-    k.ybuf = ybuf;
+    k.pos = s->position;
     int64_t bi = run_pass(&k, E, bl, br, n);
+    if (s->position) {
+        /* exposure: bar 0, the pass's bars, the tail */
+        int64_t held = s->position[0] != 0.0;
+        for (int l = 0; l < 4; l++)
+            held += k.HELD[l];
+        for (int64_t i = bi; i < n; i++)
+            held += s->position[i] != 0.0;
+        out[CT_M_exposure] = (double)held / (double)n;
+    }
     if (k.b5) {
+        int64_t zc = 0;
         for (int l = 0; l < 4; l++) {
             b5.below += k.B5N[l];
-            b5.zeros += k.B5Z[l];
             b95.below += k.B95N[l];
-            b95.zeros += k.B95Z[l];
+            zc += k.ZC[l];
         }
+        /* the pass's zeros are inside a bracket when it holds 0 (the tail's are counted there) */
+        b5.zeros += (b5.lo <= 0.0 && 0.0 <= b5.hi) ? zc : 0;
+        b95.zeros += (b95.lo <= 0.0 && 0.0 <= b95.hi) ? zc : 0;
         b5.below_sum += v4_sum(k.B5S);
-        b95.below_sum += v4_sum(k.B95S);
     }
     for (; bi < n; bi++)
         scalar_step(&k, E, bl, br, bi);
@@ -748,9 +875,9 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         double part;
         lo5 = bracket_rank(b5.buf, b5.nbuf, nn5, b5.zeros, k5 - b5.below, &part);
         csum = b5.below_sum + part;
-        hi5 = k5 + 1 < m ? bracket_rank(b5.buf, b5.nbuf, nn5, b5.zeros, k5 + 1 - b5.below, NULL) : lo5;
+        hi5 = k5 + 1 < m ? bracket_next(b5.buf, b5.nbuf, nn5, b5.zeros, k5 - b5.below) : lo5;
         lo95 = bracket_rank(b95.buf, b95.nbuf, nn95, b95.zeros, k95 - b95.below, NULL);
-        hi95 = k95 + 1 < m ? bracket_rank(b95.buf, b95.nbuf, nn95, b95.zeros, k95 + 1 - b95.below, NULL) : lo95;
+        hi95 = k95 + 1 < m ? bracket_next(b95.buf, b95.nbuf, nn95, b95.zeros, k95 - b95.below) : lo95;
         ct__free(brbuf);
     } else {
         /* exact fallback: every return, quickselect */

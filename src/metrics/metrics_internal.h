@@ -116,6 +116,10 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out);
 /* The kernel's vectorizable natural log of a positive finite double (exposed for its test). */
 double ct__fast_log(double x);
 
+/* Tests only (not thread-safe): 1 makes the kernel run its portable build even where the CPU has
+ * AVX2, to check that both give bit-identical metrics; 0 restores the run-time choice. */
+void ct__metrics_kernel_force_generic(int on);
+
 /* Periods per year of a result: its setting, or 365 days / interval (daily: 365). */
 double ct__result_ppy(const ct_result *r);
 

@@ -123,7 +123,7 @@ START_TEST(raw_double_fallback)
 }
 END_TEST
 
-static uint8_t *small_image(size_t *len)
+static uint8_t *small_image_v(int32_t version, size_t *len)
 {
     ct_feed *f, *s;
     ck_assert_ok(ct_feed_load(ct_test_data("binance_BTCUSDT_1d_2017-08-17_2022-10-10.csv.zst"), CT_GAPS_KEEP, &f));
@@ -132,7 +132,7 @@ static uint8_t *small_image(size_t *len)
     ck_assert_ok(ct_feed_slice(s, ct_feed_time(s)[0], ct_feed_time(s)[60], &f)); /* 60 daily bars */
     ct_feed_destroy(s);
     uint8_t *img;
-    ck_assert_ok(ct__ctz_encode(f, &img, len));
+    ck_assert_ok(ct__ctz_encode_with(f, version, 32768, 16, &img, len));
     ct_feed_destroy(f);
     uint8_t *copy = malloc(*len);
     memcpy(copy, img, *len);
@@ -140,11 +140,13 @@ static uint8_t *small_image(size_t *len)
     return copy;
 }
 
+static uint8_t *small_image(size_t *len) { return small_image_v(2, len); }
+
 /* Every byte flipped (each of 3 bit patterns): an error every time, never a crash. */
 START_TEST(every_byte_flipped)
 {
     size_t len;
-    uint8_t *img = small_image(&len);
+    uint8_t *img = small_image_v(1 + _i, &len); /* loop test: format versions 1 and 2 */
     ct_feed *f;
     ck_assert_ok(ct_feed_parse_ctz(img, len, &f));
     ck_assert_int_eq(ct_feed_len(f), 60);
@@ -170,7 +172,7 @@ END_TEST
 START_TEST(every_truncation)
 {
     size_t len;
-    uint8_t *img = small_image(&len);
+    uint8_t *img = small_image_v(1 + _i, &len); /* loop test: format versions 1 and 2 */
     for (size_t n = 0; n < len; n++) {
         ct_feed *f = (ct_feed *)1;
         uint8_t *cut = malloc(n ? n : 1); /* exact size so ASan sees any overread */
@@ -202,9 +204,9 @@ START_TEST(foreign_and_newer_files)
     ck_assert_status(ct_feed_parse_ctz(NULL, 0, NULL), CT_E_INVALID_ARG);
     size_t len;
     uint8_t *img = small_image(&len);
-    img[8] = 2; /* format version 2: checked before the header hash, so no re-hash needed */
+    img[8] = 3; /* format version 3: checked before the header hash, so no re-hash needed */
     ck_assert_status(ct_feed_parse_ctz(img, len, &f), CT_E_UNSUPPORTED);
-    ck_assert_ptr_nonnull(strstr(ct_last_error(), "version 2 is newer"));
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "version 3 is newer"));
     free(img);
     /* a .ctz path holding CSV text */
     char path[4096];
@@ -227,6 +229,109 @@ START_TEST(xxh64_vectors)
     ck_assert_uint_eq(ct__xxh64("abc", 3), 0x44BC2CF5AD770999ULL);
     const char *l = "Nobody inspects the spammish repetition";
     ck_assert_uint_eq(ct__xxh64(l, strlen(l)), 0xFBCEA83C8A378BF1ULL);
+}
+END_TEST
+
+/* Images written by earlier writers load too: format version 1 in 65536-row blocks at zstd
+ * level 19 is what the writer produced before version 2 (32768 rows, level 16); 1000-row
+ * blocks give the parallel decoder 131 blocks to share, 2^20-row blocks one. */
+START_TEST(other_block_sizes_and_levels)
+{
+    ct_feed *f, *g;
+    ck_assert_ok(ct_feed_load(ct_test_data("binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"), CT_GAPS_KEEP, &f));
+    /* version, block rows, level */
+    static const int32_t cfg[5][3] = {{1, 65536, 19}, {1, 1000, 1}, {2, 1000, 1}, {2, 1 << 20, 3}, {1, 1 << 20, 3}};
+    for (int k = 0; k < 5; k++) {
+        uint8_t *img;
+        size_t len;
+        ck_assert_ok(ct__ctz_encode_with(f, cfg[k][0], cfg[k][1], cfg[k][2], &img, &len));
+        ck_assert_int_eq(img[8], cfg[k][0]);
+        ck_assert_uint_eq(((uint32_t)img[12] | (uint32_t)img[13] << 8 | (uint32_t)img[14] << 16), (uint32_t)cfg[k][1]);
+        ck_assert_ok(ct_feed_parse_ctz(img, len, &g));
+        ct__free(img);
+        assert_same(f, g);
+        ct_feed_destroy(g);
+    }
+    ck_assert_status(ct__ctz_encode_with(f, 2, 0, 3, &(uint8_t *){NULL}, &(size_t){0}), CT_E_INVALID_ARG);
+    ck_assert_status(ct__ctz_encode_with(f, 3, 100, 3, &(uint8_t *){NULL}, &(size_t){0}), CT_E_INVALID_ARG);
+    ct_feed_destroy(f);
+    /* a small feed in 7-row blocks (the one-thread path) */
+    size_t len;
+    ck_assert_ok(ct_feed_load(ct_test_data("binance_BTCUSDT_1d_2017-08-17_2022-10-10.csv.zst"), CT_GAPS_FILL, &f));
+    for (int32_t v = 1; v <= 2; v++) {
+        uint8_t *img;
+        ck_assert_ok(ct__ctz_encode_with(f, v, 7, 3, &img, &len));
+        ck_assert_ok(ct_feed_parse_ctz(img, len, &g));
+        ct__free(img);
+        assert_same(f, g);
+        ct_feed_destroy(g);
+    }
+    ct_feed_destroy(f);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
+/* Byte offset of block bi in a .ctz image (walks the block headers). */
+static size_t block_at(const uint8_t *img, uint32_t bi)
+{
+    size_t pos = 40 + (size_t)(img[36] | img[37] << 8) + 8;
+    for (uint32_t i = 0; i < bi; i++)
+        pos += 28 + ((size_t)img[pos + 8] | (size_t)img[pos + 9] << 8 | (size_t)img[pos + 10] << 16 |
+                     (size_t)img[pos + 11] << 24);
+    return pos;
+}
+
+/* Blocks are decoded by several threads, yet the error is always the first bad block's. */
+START_TEST(parallel_errors_name_the_first_bad_block)
+{
+    ct_feed *f, *g;
+    ck_assert_ok(ct_feed_load(ct_test_data("binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"), CT_GAPS_KEEP, &f));
+    uint8_t *img;
+    size_t len;
+    ck_assert_ok(ct__ctz_encode_with(f, 2, 8192, 1, &img, &len)); /* 16 blocks of 8192 rows */
+    /* flipped payload bytes in blocks 9 and 3: block 3 is named, every time */
+    size_t p3 = block_at(img, 3) + 28 + 5, p9 = block_at(img, 9) + 28 + 5;
+    img[p3] ^= 0x10;
+    img[p9] ^= 0x10;
+    for (int rep = 0; rep < 20; rep++) {
+        g = (ct_feed *)1;
+        ck_assert_status(ct_feed_parse_ctz(img, len, &g), CT_E_CORRUPT);
+        ck_assert_str_eq(ct_last_error(), "ctz: checksum mismatch in block 3");
+        ck_assert_ptr_null(g);
+    }
+    img[p3] ^= 0x10;
+    img[p9] ^= 0x10;
+    /* blocks 3 and 4 swapped: each is intact (its hash covers only itself), but the times go
+     * back at the seam, which the reader checks after the threads are done */
+    size_t a = block_at(img, 3), b = block_at(img, 4), c = block_at(img, 5);
+    uint8_t *sw = malloc(len);
+    memcpy(sw, img, a);
+    memcpy(sw + a, img + b, c - b);
+    memcpy(sw + a + (c - b), img + a, b - a);
+    memcpy(sw + c, img + c, len - c);
+    ck_assert_status(ct_feed_parse_ctz(sw, len, &g), CT_E_CORRUPT);
+    ck_assert_msg(strstr(ct_last_error(), "ctz: block 4: row 32768: time ") != NULL, "%s", ct_last_error());
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "(rule: strictly increasing time)"));
+    free(sw);
+    /* the parallel path under the failing allocator: CT_E_NOMEM or success, never a leak (the
+     * allocator can only be swapped with nothing live, so the image moves to plain malloc) */
+    uint8_t *copy = malloc(len);
+    memcpy(copy, img, len);
+    ct__free(img);
+    ct_feed_destroy(f);
+    for (int64_t fail_at = 0;; fail_at++) {
+        ct_test_failalloc_install(fail_at);
+        g = NULL;
+        ct_status s = ct_feed_parse_ctz(copy, len, &g);
+        ct_feed_destroy(g);
+        ct_test_failalloc_remove();
+        ck_assert_msg(s == CT_OK || s == CT_E_NOMEM, "fail_at %lld: %s", (long long)fail_at, ct_status_name(s));
+        if (s == CT_OK)
+            break;
+        ck_assert_int_lt(fail_at, 100);
+    }
+    free(copy);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
 }
 END_TEST
 
@@ -268,10 +373,12 @@ int main(void)
     tcase_add_test(tc, round_trip_every_candle_file);
     tcase_add_test(tc, round_trip_filled_and_gaps);
     tcase_add_test(tc, raw_double_fallback);
-    tcase_add_test(tc, every_byte_flipped);
-    tcase_add_test(tc, every_truncation);
+    tcase_add_loop_test(tc, every_byte_flipped, 0, 2);
+    tcase_add_loop_test(tc, every_truncation, 0, 2);
     tcase_add_test(tc, foreign_and_newer_files);
     tcase_add_test(tc, xxh64_vectors);
+    tcase_add_test(tc, other_block_sizes_and_levels);
+    tcase_add_test(tc, parallel_errors_name_the_first_bad_block);
     tcase_add_test(tc, ctz_oom);
     suite_add_tcase(s, tc);
     return ct_test_run(s);

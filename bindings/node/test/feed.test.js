@@ -104,3 +104,35 @@ test('dispose() never leaves a view dangling', () => {
   g.dispose();                                              // no views: freed at once
   assert.strictEqual(g.length, 0);
 });
+
+test('versions and log level', () => {
+  assert.strictEqual(ct.abiVersion(), ct.ABI_VERSION);
+  const [maj, min, pat] = ct.version().split('.').map(Number);
+  assert.strictEqual(ct.versionNumber(), maj * 10000 + min * 100 + pat);
+  const old = ct.logLevel();
+  ct.setLogLevel('error');
+  assert.strictEqual(ct.logLevel(), 'error');
+  ct.setLogLevel(old);
+  assert.throws(() => ct.setLogLevel('loud'), TypeError);
+});
+
+test('a library with another ABI, or none, is refused with a clear error', (t) => {
+  const { spawnSync, execFileSync } = require('child_process');
+  const fs = require('fs'); const os = require('os'); const path = require('path');
+  const load = (lib) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(__dirname, '..'))})`], { env: { ...process.env, CRYPTOTA_LIB: lib } });
+  const bad = load('/nonexistent/libcryptota.so');
+  assert.notStrictEqual(bad.status, 0);
+  assert.match(bad.stderr.toString(), /CRYPTOTA_LIB/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-abi-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'fake.c'), 'int ct_abi_version(void) { return 99; }\n');
+  try {
+    execFileSync('cc', ['-shared', '-fPIC', '-o', path.join(dir, 'libcryptota.so'), path.join(dir, 'fake.c')]);
+  } catch (e) {
+    t.skip('no C compiler');
+    return;
+  }
+  const r = load(path.join(dir, 'libcryptota.so'));
+  assert.notStrictEqual(r.status, 0);
+  assert.match(r.stderr.toString(), /ABI 99.*needs ABI 1/);
+});

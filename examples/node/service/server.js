@@ -178,10 +178,13 @@ function createService(options = {}) {
   }
 
   // An optimization on the thread pool (ct.optimize), progress streamed to the job's listeners.
+  // Bad candles answer 400 at once; the binding checks grids and settings asynchronously, so a bad
+  // grid makes a failed job whose error names it (status 400 in the job's error).
   function optimizeJob(src, name, body) {
     const job = newJob('optimize');
+    jobs.delete(job.id); // registered once the search has started
     let feed;
-    try { feed = loadFeed(src); } catch (e) { finish(job, null, e); return job; }
+    try { feed = loadFeed(src); } catch (e) { throw libError(e); }
     job.status = 'running';
     const o = {
       grid: body.grid,
@@ -196,13 +199,16 @@ function createService(options = {}) {
       },
     };
     let run;
-    try { run = ct.optimize(feed, name, o); } catch (e) { feed.dispose(); finish(job, null, e); return job; }
+    try { run = ct.optimize(feed, name, o); } catch (e) { feed.dispose(); throw libError(e); }
+    jobs.set(job.id, job);
     run.then((r) => {
-      const top = body.top === undefined ? 20 : body.top;
-      const doc = JSON.parse(r.toJson(top));
+      let doc;
+      try {
+        doc = JSON.parse(r.toJson(body.top === undefined ? 20 : body.top));
+      } catch (e) { finish(job, null, e); return; }
       job.progress = { done: r.total, total: r.total, best: r.best ? r.best.objective : null };
       finish(job, doc, null);
-    }, (e) => finish(job, null, e)).finally(() => feed.dispose());
+    }, (e) => finish(job, null, e)).finally(() => feed.dispose()).catch(() => {}); // failures are in the job
     return job;
   }
 
@@ -222,6 +228,7 @@ function createService(options = {}) {
       const src = candleSource(body, opt.dataDir);
       if (parts[0] === 'optimize') {
         if (!body.grid) throw new HttpError(400, 'missing "grid" (parameter name -> list or {from, to, step})');
+        if (body.top !== undefined && !(Number.isInteger(body.top) && body.top >= 0)) throw new HttpError(400, '"top" must be an integer >= 0 (0: every row)');
         const job = optimizeJob(src, name, body);
         return sendJson(res, 202, { id: job.id, status: job.status, url: `/jobs/${job.id}`, events: `/jobs/${job.id}/events` });
       }

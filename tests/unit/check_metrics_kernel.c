@@ -1,0 +1,235 @@
+/*
+ * The metric kernel's vector pass (src/metrics/kernel.c) against a plain scalar transcription of
+ * the definitions in docs/metrics.md, and its portable build against the AVX2 one (bit-identical).
+ * Curves mix flat stretches at the peak (no position), new highs, drawdowns that recover and one
+ * that does not, so every branch of the four-bar drawdown step runs; lengths cover the scalar
+ * tail, the short-curve percentile path and both sample sizes of the bracket path.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/result_internal.h"
+#include "metrics/metrics_internal.h"
+#include "test_util.h"
+
+static const int64_t k_sizes[] = {2, 3, 6, 9, 101, 4099, 70001, 200003};
+#define N_SIZES ((int)(sizeof(k_sizes) / sizeof(k_sizes[0])))
+
+/* A deterministic curve: flat stretches (position 0), then trending or falling stretches. */
+static void make_curve(int64_t n, uint64_t seed, double *e, double *pos, double *close)
+{
+    uint64_t s = seed;
+    e[0] = 1000;
+    pos[0] = 0;
+    close[0] = 50;
+    for (int64_t i = 1; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        int64_t phase = (i / 97) % 5;
+        double d = phase == 0 ? 0.0 : phase == 1 ? 0.002 + u * 0.004 : u * 0.01;
+        if (phase == 4 && i > n - n / 5)
+            d = -0.001 + u * 0.002; /* a drawdown that lasts to the end */
+        e[i] = e[i - 1] * (1 + d);
+        pos[i] = d == 0.0 ? 0.0 : 1.5;
+        close[i] = close[i - 1] * (1 + u * 0.008);
+    }
+}
+
+static ct_result *result_of(int64_t n, const double *e, const double *pos, const double *close)
+{
+    ct_result *r = ct__result_new();
+    ck_assert_ptr_nonnull(r);
+    r->interval_ms = 60000;
+    r->n = n;
+    r->capital = e[0];
+    r->time = ct__malloc_array((size_t)n, sizeof(int64_t));
+    r->equity = ct__malloc_array((size_t)n, sizeof(double));
+    r->close = ct__malloc_array((size_t)n, sizeof(double));
+    r->position = ct__malloc_array((size_t)n, sizeof(double));
+    ck_assert(r->time && r->equity && r->close && r->position);
+    for (int64_t i = 0; i < n; i++) {
+        r->time[i] = 1704067200000LL + i * 60000;
+        r->equity[i] = e[i];
+        r->close[i] = close[i];
+        r->position[i] = pos[i];
+    }
+    return r;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double lerp_np(double a, double b, double t) { return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t; }
+
+/* |a - b| <= tol * max(1, |b|), or both NaN */
+static void near(const char *name, int64_t n, double a, double b, double tol)
+{
+    if (isnan(a) && isnan(b))
+        return;
+    ck_assert_msg(fabs(a - b) <= tol * fmax(1.0, fabs(b)), "n=%lld %s: kernel %.17g, scalar %.17g", (long long)n,
+                  name, a, b);
+}
+
+/* the definitions of docs/metrics.md, one bar at a time */
+START_TEST(test_kernel_vs_scalar)
+{
+    int64_t n = k_sizes[_i];
+    double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
+    double *close = malloc((size_t)n * sizeof(double)), *r = malloc((size_t)n * sizeof(double));
+    make_curve(n, 777 + (uint64_t)_i, e, pos, close);
+    ct_result *res = result_of(n, e, pos, close);
+    double out[128];
+    ck_assert_ok(ct__metrics_compute(res, out));
+
+    int64_t m = n - 1, held = 0;
+    double s1 = 0, peak = e[0], mdd = 0, u2 = 0, trough = 0, dd_sum = 0, neg = 0, posr = 0, d2 = 0;
+    int64_t peak_i = 0, dd_count = 0, max_dur = 0, in_dd = 0;
+    for (int64_t i = 0; i < n; i++) {
+        held += pos[i] != 0.0;
+        if (e[i] >= peak) {
+            if (in_dd) {
+                max_dur = i - peak_i > max_dur ? i - peak_i : max_dur;
+                dd_sum += trough;
+                dd_count++;
+                in_dd = 0;
+            }
+            peak = e[i];
+            peak_i = i;
+        } else {
+            double dd = e[i] / peak - 1;
+            u2 += dd * dd;
+            trough = in_dd ? fmin(trough, dd) : dd;
+            in_dd = 1;
+            mdd = fmin(mdd, dd);
+        }
+        if (i > 0) {
+            r[i - 1] = (e[i] - e[i - 1]) / e[i - 1];
+            s1 += r[i - 1];
+            if (r[i - 1] < 0) {
+                neg -= r[i - 1];
+                d2 += r[i - 1] * r[i - 1];
+            } else {
+                posr += r[i - 1];
+            }
+        }
+    }
+    if (in_dd) {
+        max_dur = n - 1 - peak_i > max_dur ? n - 1 - peak_i : max_dur;
+        dd_sum += trough;
+        dd_count++;
+    }
+    near("exposure", n, out[CT_M_exposure], (double)held / (double)n, 0);
+    near("max_drawdown", n, out[CT_M_max_drawdown], mdd, 1e-13);
+    near("ulcer_index", n, out[CT_M_ulcer_index], sqrt(u2 / (double)n), 1e-12);
+    near("max_drawdown_duration", n, out[CT_M_max_drawdown_duration], (double)max_dur, 0);
+    near("avg_drawdown", n, out[CT_M_avg_drawdown], dd_count ? dd_sum / (double)dd_count : NAN, 1e-12);
+    near("total_return", n, out[CT_M_total_return], e[n - 1] / e[0] - 1, 1e-13);
+    if (m >= 2) {
+        double mean = s1 / (double)m, ss = 0;
+        for (int64_t i = 0; i < m; i++)
+            ss += (r[i] - mean) * (r[i] - mean);
+        double sd = sqrt(ss / (double)(m - 1)), A = 525600;
+        near("annual_volatility", n, out[CT_M_annual_volatility], sd * sqrt(A), 1e-10);
+        near("sharpe_ratio", n, out[CT_M_sharpe_ratio], sd > 0 ? mean / sd * sqrt(A) : NAN, 1e-9);
+        near("omega_ratio", n, out[CT_M_omega_ratio], neg > 0 ? posr / neg : NAN, 1e-12);
+        near("downside_risk", n, out[CT_M_downside_risk], sqrt(d2 / (double)m) * sqrt(A), 1e-12);
+        /* stability: R^2 of log(E[i]/E[0]) on its index, with libm's log */
+        double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (int64_t i = 0; i < m; i++) {
+            double x = (double)i, y = log(e[i + 1] / e[0]);
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            syy += y * y;
+            sxy += x * y;
+        }
+        double cxy = sxy - sx * sy / (double)m, cxx = sxx - sx * sx / (double)m, cyy = syy - sy * sy / (double)m;
+        near("stability", n, out[CT_M_stability], cxy * cxy / (cxx * cyy), 1e-9);
+    }
+    if (m >= 1) {
+        qsort(r, (size_t)m, sizeof(double), cmp_d);
+        double h5 = (double)(m - 1) * 0.05, h95 = (double)(m - 1) * 0.95;
+        int64_t k5 = (int64_t)floor(h5), k95 = (int64_t)floor(h95);
+        double p5 = lerp_np(r[k5], r[k5 + 1 < m ? k5 + 1 : k5], h5 - (double)k5);
+        double p95 = lerp_np(r[k95], r[k95 + 1 < m ? k95 + 1 : k95], h95 - (double)k95), cs = 0;
+        for (int64_t i = 0; i <= k5; i++)
+            cs += r[i];
+        near("var_95", n, out[CT_M_var_95], p5, 1e-13);
+        near("cvar_95", n, out[CT_M_cvar_95], cs / (double)(k5 + 1), 1e-12);
+        near("tail_ratio", n, out[CT_M_tail_ratio], p5 != 0 ? fabs(p95) / fabs(p5) : NAN, 1e-12);
+    }
+    ct_result_destroy(res);
+    free(e);
+    free(pos);
+    free(close);
+    free(r);
+}
+END_TEST
+
+static int same_bits(double a, double b) { return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0; }
+
+/* the portable build and the AVX2 build (where this CPU has it) give the same bits */
+START_TEST(test_generic_build_identical)
+{
+    int64_t n = k_sizes[_i];
+    double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
+    double *close = malloc((size_t)n * sizeof(double));
+    int64_t *t = malloc((size_t)n * sizeof(int64_t));
+    make_curve(n, 4242 + (uint64_t)_i, e, pos, close);
+    for (int64_t i = 0; i < n; i++)
+        t[i] = 1704067200000LL + i * 60000;
+    ct_result *res = result_of(n, e, pos, close);
+    double a[128], b[128];
+    ck_assert_ok(ct__metrics_compute(res, a));
+    ct__metrics_kernel_force_generic(1);
+    ck_assert_ok(ct__metrics_compute(res, b));
+    ct__metrics_kernel_force_generic(0);
+    for (int32_t i = 0; i < ct_metric_count(); i++)
+        ck_assert_msg(same_bits(a[i], b[i]), "n=%lld %s: %.17g vs %.17g", (long long)n, ct_metric_name(i), a[i], b[i]);
+    /* a host benchmark series (the aligned-returns path), skipping every 7th point */
+    int64_t nb = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (i % 7 != 3) {
+            t[nb] = 1704067200000LL + i * 60000;
+            close[nb++] = close[i];
+        }
+    ct_metrics *m1 = NULL, *m2 = NULL;
+    ck_assert_ok(ct_metrics_from_equity(res->time, e, n, t, close, nb, 0, 0, 0, &m1));
+    ct__metrics_kernel_force_generic(1);
+    ck_assert_ok(ct_metrics_from_equity(res->time, e, n, t, close, nb, 0, 0, 0, &m2));
+    ct__metrics_kernel_force_generic(0);
+    int64_t total = 0;
+    ck_assert_ok(ct_metrics_all(m1, a, 128, &total));
+    ck_assert_ok(ct_metrics_all(m2, b, 128, &total));
+    for (int32_t i = 0; i < ct_metric_count(); i++)
+        ck_assert_msg(same_bits(a[i], b[i]), "host benchmark, n=%lld %s: %.17g vs %.17g", (long long)n,
+                      ct_metric_name(i), a[i], b[i]);
+    if (n > 100) /* the benchmark metrics ran */
+        ck_assert(isfinite(a[CT_M_beta]) && isfinite(a[CT_M_tracking_error]));
+    ct_metrics_destroy(m1);
+    ct_metrics_destroy(m2);
+    ct_result_destroy(res);
+    free(e);
+    free(pos);
+    free(close);
+    free(t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("metrics_kernel");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_kernel_vs_scalar, 0, N_SIZES);
+    tcase_add_loop_test(tc, test_generic_build_identical, 0, N_SIZES);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return ct_test_run(suite()); }
