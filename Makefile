@@ -48,9 +48,9 @@ test-asan:
 # OpenBLAS's own threads are not instrumented, so they are limited to one under TSan.
 test-tsan:
 	$(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON -DCT_TSAN=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
-	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine check_ctz
 	cd $(TSAN_BUILD) && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine)$$'
+	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz)$$'
 
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench

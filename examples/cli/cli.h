@@ -45,6 +45,9 @@ int cli_fail(const char *cmd, ct_status s, const char *what);
 
 /* Option lookup over argv: "--name value" or "--name=value". Returns NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);
+/* Integer option "--name N": *out = N, or def when absent. Returns 0, or 2 after printing an
+ * error naming the option when the text is not an integer. */
+int cli_int_opt(const char *cmd, int argc, char **argv, const char *name, int64_t def, int64_t *out);
 /* 1 if the flag "--name" is present. */
 int cli_flag(int argc, char **argv, const char *name);
 /* Positional arguments (not options and not option values); known_valued lists the options that

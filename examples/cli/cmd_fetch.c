@@ -107,7 +107,12 @@ int cmd_fetch(int argc, char **argv)
         rc = cli_fail(cmd, s, "--cache");
         goto done;
     }
-    if (par && (s = ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, strtoll(par, NULL, 10))) != CT_OK) {
+    int64_t npar = 0;
+    if (par && cli_int_opt(cmd, argc, argv, "parallel", 0, &npar)) {
+        rc = 2;
+        goto done;
+    }
+    if (par && (s = ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, npar)) != CT_OK) {
         rc = cli_fail(cmd, s, "--parallel");
         goto done;
     }

@@ -34,7 +34,10 @@ int cmd_merge(int argc, char **argv)
         if (s != CT_OK)
             rc = cli_fail("merge", s, NULL);
     }
-    const char *json = cli_opt(argc, argv, "json"), *top = cli_opt(argc, argv, "top");
+    const char *json = cli_opt(argc, argv, "json");
+    int64_t ntop = 10;
+    if (rc == 0 && cli_int_opt("merge", argc, argv, "top", 10, &ntop))
+        rc = 2;
     if (rc == 0 && json) {
         char *txt;
         ct_status s = ct_optimizer_json(o, 0, &txt);
@@ -46,7 +49,7 @@ int cmd_merge(int argc, char **argv)
         }
     }
     if (rc == 0 && !(json && strcmp(json, "-") == 0))
-        cli_opt_print_table(stdout, o, top ? atoll(top) : 10);
+        cli_opt_print_table(stdout, o, ntop);
     ct_optimizer_destroy(o);
     for (int i = 0; i < n; i++)
         free(docs[i]);

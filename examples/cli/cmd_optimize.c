@@ -182,8 +182,12 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
         goto out;
     }
     const char *metric = cli_opt(argc, argv, "metric"), *config = cli_opt(argc, argv, "config");
-    const char *threads = cli_opt(argc, argv, "threads"), *mt = cli_opt(argc, argv, "min-trades");
-    const char *random = cli_opt(argc, argv, "random"), *seed = cli_opt(argc, argv, "seed");
+    int64_t threads, mt, nrandom, seed;
+    if (cli_int_opt(cmd, argc, argv, "threads", 0, &threads) || cli_int_opt(cmd, argc, argv, "min-trades", 0, &mt) ||
+        cli_int_opt(cmd, argc, argv, "random", -1, &nrandom) || cli_int_opt(cmd, argc, argv, "seed", 0, &seed)) {
+        rc = 2;
+        goto out;
+    }
     if (config && !(cj = cli_json_arg(config))) {
         rc = cli_error(cmd, "cannot read --config %s", config);
         goto out;
@@ -196,17 +200,18 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
                        : (mi >= 0 ? ct_metric_higher_is_better(mi) : 1);
     if ((cj && (s = ct_optimizer_configure_engine_json(o, cj)) != CT_OK) ||
         (s = ct_optimizer_set_objective(o, mname, maximize)) != CT_OK ||
-        (threads && (s = ct_optimizer_set_threads(o, (int32_t)atoi(threads))) != CT_OK) ||
-        (mt && (s = ct_optimizer_set_min_trades(o, atoll(mt))) != CT_OK)) {
+        (threads < 0 || threads > INT32_MAX ? (s = CT_E_RANGE, cli_error(cmd, "--threads %lld is out of range", (long long)threads), 1) : 0) ||
+        (s = ct_optimizer_set_threads(o, (int32_t)threads)) != CT_OK ||
+        (s = ct_optimizer_set_min_trades(o, mt)) != CT_OK) {
         rc = cli_fail(cmd, s, NULL);
         goto out;
     }
-    if (random)
-        s = ct_optimizer_set_random_json(o, gj, atoll(random), seed ? strtoull(seed, NULL, 10) : 0);
+    if (nrandom >= 0)
+        s = ct_optimizer_set_random_json(o, gj, nrandom, (uint64_t)seed);
     else
         s = ct_optimizer_set_grid_json(o, gj);
     if (s != CT_OK) {
-        rc = cli_fail(cmd, s, "--grid");
+        rc = cli_fail(cmd, s, nrandom >= 0 ? "--random/--grid" : "--grid");
         goto out;
     }
     if (cli_stderr_tty())
@@ -234,11 +239,14 @@ int cmd_optimize(int argc, char **argv)
         return cli_usage("optimize", k_usage);
     ct_feed *feed;
     ct_optimizer *o;
+    int64_t ntop;
+    if (cli_int_opt("optimize", argc, argv, "top", 10, &ntop))
+        return 2;
     int rc = cli_opt_setup("optimize", argc, argv, pos[0], &feed, &o);
     if (rc != 0)
         return rc;
     const char *shard = cli_opt(argc, argv, "shard"), *json = cli_opt(argc, argv, "json");
-    const char *csv = cli_opt(argc, argv, "csv"), *top = cli_opt(argc, argv, "top");
+    const char *csv = cli_opt(argc, argv, "csv");
     ct_status s;
     if (shard) {
         long long k, n;
@@ -285,7 +293,7 @@ int cmd_optimize(int argc, char **argv)
             goto out;
     }
     if (!(json && strcmp(json, "-") == 0) && !(csv && strcmp(csv, "-") == 0))
-        cli_opt_print_table(stdout, o, top ? atoll(top) : 10);
+        cli_opt_print_table(stdout, o, ntop);
 out:
     ct_optimizer_destroy(o);
     ct_feed_destroy(feed);

@@ -1,4 +1,5 @@
 /* cryptota: the command-line host of libcryptota (DESIGN.md section 13). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,23 +13,76 @@ typedef struct {
     const char *name;
     cli_cmd_fn fn;
     const char *summary;
+    const char *options; /* the command's options, space-separated; "name=" takes a value */
 } cli_command;
 
 /* Subcommands, in the order `cryptota --help` lists them. */
 static const cli_command k_commands[] = {
-    {"info", cmd_info, "rows, first/last time, interval, gaps of a candle file"},
-    {"convert", cmd_convert, "convert between .csv, .csv.zst and .ctz; --interval resamples"},
-    {"metrics", cmd_metrics, "metrics of an equity curve (time_ms,equity) against a benchmark"},
-    {"fetch", cmd_fetch, "download Binance candles (spot or USD-M futures) through a local cache"},
-    {"indicators", cmd_indicators, "the indicator table (names, inputs, options, outputs)"},
-    {"ta", cmd_ta, "run indicators over a candle file into a CSV"},
-    {"optimize", cmd_optimize, "grid or random parameter search on threads, shards, DSR and PBO"},
-    {"merge", cmd_merge, "merge optimize --shard outputs into the single-run table"},
-    {"walkforward", cmd_walkforward, "walk-forward analysis: optimize on train windows, run on test windows"},
-    {"strategies", cmd_strategies, "built-in and plugin strategy classes with their parameter schemas"},
-    {"backtest", cmd_backtest, "backtest one strategy over a candle file; JSON, CSV and HTML outputs"},
-    {"demo", cmd_demo, "the main job: fetch or load candles, backtest rsi, write a report"},
+    {"info", cmd_info, "rows, first/last time, interval, gaps of a candle file", "json"},
+    {"convert", cmd_convert, "convert between .csv, .csv.zst and .ctz; --interval resamples", "interval= gaps= partial"},
+    {"metrics", cmd_metrics, "metrics of an equity curve (time_ms,equity) against a benchmark", "benchmark= periods-per-year= risk-free= json daily"},
+    {"fetch", cmd_fetch, "download Binance candles (spot or USD-M futures) through a local cache", "interval= start= end= out= cache= base-url= parallel= futures json"},
+    {"indicators", cmd_indicators, "the indicator table (names, inputs, options, outputs)", "json"},
+    {"ta", cmd_ta, "run indicators over a candle file into a CSV", "out= indicators="},
+    {"optimize", cmd_optimize, "grid or random parameter search on threads, shards, DSR and PBO", "strategy= grid= metric= threads= top= shard= json= csv= config= plugin= min-trades= random= seed= maximize minimize"},
+    {"merge", cmd_merge, "merge optimize --shard outputs into the single-run table", "json= top="},
+    {"walkforward", cmd_walkforward, "walk-forward analysis: optimize on train windows, run on test windows", "strategy= grid= metric= threads= train= test= purge= json= report= config= plugin= min-trades= random= seed= anchored maximize minimize"},
+    {"strategies", cmd_strategies, "built-in and plugin strategy classes with their parameter schemas", "plugin= json"},
+    {"backtest", cmd_backtest, "backtest one strategy over a candle file; JSON, CSV and HTML outputs", "strategy= params= config= plugin= json= report= trades= equity="},
+    {"demo", cmd_demo, "the main job: fetch or load candles, backtest rsi, write a report", "data= symbol= interval= start= end= out= cache="},
 };
+
+/* 1 and *valued set when `name` (length n) is one of the command's options. */
+static int find_option(const char *spec, const char *name, size_t n, int *valued)
+{
+    for (const char *p = spec; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        size_t base = len && p[len - 1] == '=' ? len - 1 : len;
+        if (base == n && strncmp(p, name, n) == 0) {
+            *valued = base != len;
+            return 1;
+        }
+        p += len;
+    }
+    return 0;
+}
+
+/*
+ * Every "--name" must be one of the command's options, and an option that takes a value must
+ * have one, so a misspelt or incomplete option is an error rather than silently ignored.
+ * Returns -1 when the arguments are fine, else the exit code (after printing why).
+ */
+static int check_options(const cli_command *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] != '-' || a[2] == '\0')
+            continue;
+        size_t n = strcspn(a + 2, "=");
+        int valued = 0;
+        if (n == 4 && strncmp(a + 2, "help", 4) == 0)
+            continue;
+        if (!find_option(c->options, a + 2, n, &valued)) {
+            fprintf(stderr, "cryptota %s: unknown option '--%.*s' (options: %s; see --help)\n", c->name, (int)n, a + 2,
+                    *c->options ? c->options : "none");
+            return 2;
+        }
+        if (a[2 + n] == '=' && !valued) {
+            fprintf(stderr, "cryptota %s: option '--%.*s' takes no value\n", c->name, (int)n, a + 2);
+            return 2;
+        }
+        if (valued && a[2 + n] != '=') {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "cryptota %s: option '--%.*s' needs a value\n", c->name, (int)n, a + 2);
+                return 2;
+            }
+            i++; /* its value, which may itself start with "--" only if given as --name=value */
+        }
+    }
+    return -1;
+}
 
 static void print_help(FILE *out)
 {
@@ -49,8 +103,10 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof(k_commands) / sizeof(k_commands[0]); i++)
-        if (strcmp(argv[1], k_commands[i].name) == 0)
-            return k_commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], k_commands[i].name) == 0) {
+            int rc = check_options(&k_commands[i], argc - 1, argv + 1);
+            return rc >= 0 ? rc : k_commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "cryptota: unknown command '%s'\n", argv[1]);
     print_help(stderr);
     return 2;
@@ -104,6 +160,23 @@ const char *cli_opt(int argc, char **argv, const char *name)
         if (opt_match(argv[i], name, &v))
             return v ? v : (i + 1 < argc ? argv[i + 1] : NULL);
     return NULL;
+}
+
+int cli_int_opt(const char *cmd, int argc, char **argv, const char *name, int64_t def, int64_t *out)
+{
+    const char *v = cli_opt(argc, argv, name);
+    *out = def;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end != '\0' || errno == ERANGE) {
+        fprintf(stderr, "cryptota %s: --%s '%s' is not an integer\n", cmd, name, v);
+        return 2;
+    }
+    *out = (int64_t)x;
+    return 0;
 }
 
 int cli_flag(int argc, char **argv, const char *name)

@@ -104,7 +104,8 @@ CT_API double ct_result_final_cash(const ct_result *r);
 /**
  * The result document hosts serve: {strategy, symbol, timeframe, parameters, config, metrics,
  * trades, equity_curve, drawdowns, monthly_returns} (schema in docs/result-schema.md).
- * @param[in]  max_equity_points  downsample equity_curve to at most this many points (0 = all).
+ * @param[in]  max_equity_points  downsample equity_curve to about this many points, keeping each
+ *                                bucket's extremes and never fewer than 2 (0 = the full curve).
  * @param[out] out  NUL-terminated JSON, freed with ct_free.
  * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1
  */

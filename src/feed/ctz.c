@@ -2,9 +2,10 @@
  * The .ctz candle store (DESIGN.md section 3; byte layout in docs/ctz-format.md).
  *
  * A fixed header (magic, version, flags, rows, interval, symbol) protected by a 64-bit
- * XXH64 hash, then blocks of up to CTZ_BLOCK_ROWS rows. Each block is one zstd frame holding
- * (version 2) the bases t[-1] = t[0] - interval and C[-1] = the integer close of row 0, then
- * the columns one after the other (version 1 has no bases: both are 0):
+ * XXH64 hash, then blocks of up to CTZ_BLOCK_ROWS rows. Each block's payload (version 2: a
+ * zstd frame or stored bytes per byte plane; version 1: one zstd frame) holds, in version 2,
+ * the bases t[-1] = t[0] - interval and C[-1] = the integer close of row 0 (version 1: both
+ * 0), then the columns one after the other:
  *   time     zigzag of (t[i] - t[i-1] - interval);
  *   prices   with one decimal scale k for open/high/low/close when every price of the block is
  *            exactly m / 10^k (checked at write time with the reader's arithmetic):
@@ -35,9 +36,11 @@
 #define CTZ_BLK_HDR 28        /* bytes of a block header, hash included */
 #define CTZ_MAX_SCALE 12
 #define CTZ_RAW 0xFF
-#define CTZ_LEVEL 16 /* 19 is 1% smaller but decodes 25% slower (docs/ctz-format.md) */
+#define CTZ_LEVEL 16 /* per plane, 19 is no smaller and writes slower (docs/ctz-format.md) */
 
 #define CTZ_FLAG_FILLED 1u
+#define CTZ_PIECE_HDR 9       /* kind u8, stored bytes u32, output bytes u32 */
+#define CTZ_MIN_ZSTD_PIECE 64 /* shorter pieces are stored as they are */
 
 /* ---- XXH64 (Yann Collet's xxHash, 64-bit variant, seed 0) ---- */
 
@@ -137,10 +140,21 @@ uint64_t ct__xxh64(const void *data, size_t len)
 
 /* ---- growable byte buffer ---- */
 
+#define CTZ_MAX_CUTS 96
+
 typedef struct {
     uint8_t *p;
     size_t n, cap;
+    size_t cut[CTZ_MAX_CUTS]; /* plane boundaries in a block payload (version 2 pieces) */
+    int ncut;
 } buf_t;
+
+/* Mark a piece boundary at the current end of b (the writer compresses pieces one by one). */
+static void buf_cut(buf_t *b)
+{
+    if (b->ncut < CTZ_MAX_CUTS && (b->ncut == 0 || b->cut[b->ncut - 1] != b->n))
+        b->cut[b->ncut++] = b->n;
+}
 
 static int buf_reserve(buf_t *b, size_t extra)
 {
@@ -224,11 +238,13 @@ static int put_planes(buf_t *b, const uint64_t *v, int64_t n)
         return -1;
     b->p[b->n++] = (uint8_t)w;
     for (int j = 0; j < w; j++) {
+        buf_cut(b);
         uint8_t *d = b->p + b->n;
         for (int64_t i = 0; i < n; i++)
             d[i] = (uint8_t)(v[i] >> (8 * j));
         b->n += (size_t)n;
     }
+    buf_cut(b);
     return 0;
 }
 
@@ -390,6 +406,7 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
         int64_t n = f->n - off < block_rows ? f->n - off : block_rows;
         uint8_t enc[3];
         raw.n = 0;
+        raw.ncut = 0;
         int rc = encode_block(f, off, n, tmp, &raw, enc, version);
         if (rc == -1) {
             s = CT_E_NOMEM;
@@ -399,16 +416,52 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
             s = ct__fail(NULL, CT_E_INTERNAL, "ctz: block at row %lld failed its exactness check", (long long)off);
             goto out;
         }
-        size_t bound = ZSTD_compressBound(raw.n);
-        if (buf_reserve(&file, CTZ_BLK_HDR + bound)) {
-            s = CT_E_NOMEM;
-            goto out;
-        }
-        uint8_t *bh = file.p + file.n;
-        size_t cn = ZSTD_compress2(cz, bh + CTZ_BLK_HDR, bound, raw.p, raw.n);
-        if (ZSTD_isError(cn)) {
-            s = ct__fail(NULL, CT_E_INTERNAL, "ctz: zstd compression failed: %s", ZSTD_getErrorName(cn));
-            goto out;
+        size_t cn = 0;
+        uint8_t *bh;
+        if (version == 1) { /* one zstd frame */
+            size_t bound = ZSTD_compressBound(raw.n);
+            if (buf_reserve(&file, CTZ_BLK_HDR + bound)) {
+                s = CT_E_NOMEM;
+                goto out;
+            }
+            bh = file.p + file.n;
+            cn = ZSTD_compress2(cz, bh + CTZ_BLK_HDR, bound, raw.p, raw.n);
+            if (ZSTD_isError(cn)) {
+                s = ct__fail(NULL, CT_E_INTERNAL, "ctz: zstd compression failed: %s", ZSTD_getErrorName(cn));
+                goto out;
+            }
+        } else { /* pieces: each plane compressed on its own, or stored when zstd gains < 3% */
+            if (buf_reserve(&file, CTZ_BLK_HDR)) {
+                s = CT_E_NOMEM;
+                goto out;
+            }
+            size_t body = file.n + CTZ_BLK_HDR, start = 0;
+            buf_cut(&raw);
+            for (int ci = 0; ci < raw.ncut; ci++) {
+                size_t seg = raw.cut[ci] - start;
+                if (seg == 0)
+                    continue;
+                size_t bound = ZSTD_compressBound(seg);
+                if (buf_reserve(&file, (body + cn - file.n) + CTZ_PIECE_HDR + bound)) {
+                    s = CT_E_NOMEM;
+                    goto out;
+                }
+                uint8_t *ph = file.p + body + cn;
+                size_t pn = seg >= CTZ_MIN_ZSTD_PIECE
+                                ? ZSTD_compress2(cz, ph + CTZ_PIECE_HDR, bound, raw.p + start, seg)
+                                : 0;
+                int zst = seg >= CTZ_MIN_ZSTD_PIECE && !ZSTD_isError(pn) && pn * 100 < seg * 97;
+                if (!zst) {
+                    pn = seg;
+                    memcpy(ph + CTZ_PIECE_HDR, raw.p + start, seg);
+                }
+                ph[0] = (uint8_t)zst;
+                wr32(ph + 1, (uint32_t)pn);
+                wr32(ph + 5, (uint32_t)seg);
+                cn += CTZ_PIECE_HDR + pn;
+                start = raw.cut[ci];
+            }
+            bh = file.p + file.n;
         }
         if (raw.n > UINT32_MAX || cn > UINT32_MAX) {
             s = ct__fail(NULL, CT_E_INTERNAL, "ctz: block too large");
@@ -485,7 +538,9 @@ static int next_raw(rd_t *r, int64_t n, stream_t *st)
  */
 #define CTZ_CHUNK 1024
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+/* not under sanitizers: the IFUNC resolver of target_clones runs before their runtime starts */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define CTZ_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CTZ_CLONES
@@ -735,11 +790,48 @@ static int run_block(ct_feed *f, int version, const blk_t *bk, uint32_t bi, dec_
         d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: checksum mismatch in block %u", bi);
         return -1;
     }
-    size_t got = ZSTD_decompressDCtx(d->dz, d->raw, bk->rawlen, bh + CTZ_BLK_HDR, bk->cn);
-    if (ZSTD_isError(got) || got != bk->rawlen) {
-        d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u does not decompress (%s)", bi,
-                                 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
-        return -1;
+    if (version == 1) {
+        size_t got = ZSTD_decompressDCtx(d->dz, d->raw, bk->rawlen, bh + CTZ_BLK_HDR, bk->cn);
+        if (ZSTD_isError(got) || got != bk->rawlen) {
+            d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u does not decompress (%s)", bi,
+                                     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+            return -1;
+        }
+    } else {
+        /* pieces, each stored or one zstd frame, whose outputs make up the payload exactly */
+        const uint8_t *p = bh + CTZ_BLK_HDR, *end = p + bk->cn;
+        size_t made = 0;
+        while (p < end) {
+            if ((size_t)(end - p) < CTZ_PIECE_HDR) {
+                d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u: truncated piece header", bi);
+                return -1;
+            }
+            unsigned kind = p[0];
+            uint32_t pn = rd32(p + 1), outn = rd32(p + 5);
+            p += CTZ_PIECE_HDR;
+            if (kind > 1 || pn > (size_t)(end - p) || outn > bk->rawlen - made || (kind == 0 && pn != outn)) {
+                d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u: malformed piece at byte %zu", bi,
+                                         (size_t)(p - CTZ_PIECE_HDR - (bh + CTZ_BLK_HDR)));
+                return -1;
+            }
+            if (kind == 0) {
+                memcpy(d->raw + made, p, outn);
+            } else {
+                size_t got = ZSTD_decompressDCtx(d->dz, d->raw + made, outn, p, pn);
+                if (ZSTD_isError(got) || got != outn) {
+                    d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u does not decompress (%s)", bi,
+                                             ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+                    return -1;
+                }
+            }
+            made += outn;
+            p += pn;
+        }
+        if (made != bk->rawlen) {
+            d->bad_status = ct__fail(&d->bad_err, CT_E_CORRUPT, "ctz: block %u: pieces give %zu of %u bytes", bi, made,
+                                     bk->rawlen);
+            return -1;
+        }
     }
     rd_t r = {d->raw, d->raw + bk->rawlen};
     ct__err why;

@@ -278,6 +278,11 @@ ct_status ct_fetcher_configure_json(ct_fetcher *f, const char *json)
                 }
                 if (cJSON_IsBool(it))
                     d = cJSON_IsTrue(it) ? 1.0 : 0.0;
+                /* range check first: converting an out-of-range double to int64_t is undefined */
+                if (!(d >= -9.2e18 && d <= 9.2e18)) {
+                    s = ct__fail(&f->err, CT_E_RANGE, "fetcher configuration key '%s' is out of range (%g)", it->string, d);
+                    break;
+                }
                 if (d != (double)(int64_t)d) {
                     s = ct__fail(&f->err, CT_E_INVALID_ARG, "fetcher configuration key '%s' must be an integer", it->string);
                     break;
@@ -347,7 +352,7 @@ static ct_status server_time(ct_fetcher *f, int32_t market, int64_t *out)
     if (!cJSON_IsNumber(t))
         s = ct__fail(&f->err, CT_E_FORMAT, "server time response is not {\"serverTime\": <ms>}: '%.80s'", body ? body : "");
     else
-        *out = (int64_t)t->valuedouble;
+        *out = ct__sat_i64(t->valuedouble);
     cJSON_Delete(doc);
     ct__free(body);
     return s;
@@ -392,7 +397,7 @@ static ct_status weight_limit(ct_fetcher *f, int32_t market, const char *symbol)
         if (cJSON_IsString(type) && strcmp(type->valuestring, "REQUEST_WEIGHT") == 0 && cJSON_IsString(iv) &&
             strcmp(iv->valuestring, "MINUTE") == 0 && cJSON_IsNumber(lim) && lim->valuedouble >= 1) {
             double per = cJSON_IsNumber(num) && num->valuedouble >= 1 ? num->valuedouble : 1.0;
-            limit = (int64_t)(lim->valuedouble / per);
+            limit = ct__sat_i64(lim->valuedouble / per);
             break;
         }
     }
@@ -572,8 +577,8 @@ static ct_status read_sidecar(symstate *ss)
     cJSON_ArrayForEach(it, cov)
     {
         const cJSON *lo = cJSON_GetArrayItem(it, 0), *hi = cJSON_GetArrayItem(it, 1);
-        if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi) && (s = ranges_add(&ss->cov, (int64_t)lo->valuedouble,
-                                                                        (int64_t)hi->valuedouble)) != CT_OK)
+        if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi) && (s = ranges_add(&ss->cov, ct__sat_i64(lo->valuedouble),
+                                                                        ct__sat_i64(hi->valuedouble))) != CT_OK)
             break;
     }
     cJSON_Delete(doc);

@@ -229,7 +229,7 @@ static ct_status http_error(ct__run *run, ct__job *j)
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "code");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "msg");
         if (cJSON_IsNumber(c))
-            code = (long)c->valuedouble;
+            code = (long)ct__sat_i64(c->valuedouble);
         if (cJSON_IsString(m))
             snprintf(msg, sizeof(msg), "%s", m->valuestring);
         cJSON_Delete(doc);
@@ -355,7 +355,7 @@ static ct_status take_funding(ct__run *run, ct__job *j)
                          j->symbol);
             break;
         }
-        int64_t t = (int64_t)ft->valuedouble;
+        int64_t t = ct__sat_i64(ft->valuedouble);
         if (t <= last || t < j->seg_start || t >= j->seg_end || (j->fn > 0 && t <= j->ftime[j->fn - 1]))
             continue;
         if (j->fn == j->fcap) {

@@ -57,6 +57,19 @@ int ct__log_enabled(int32_t level);
 /* Append text to a JSON string literal being built (escapes quotes, control chars). */
 size_t ct__json_escape(char *dst, size_t cap, const char *src);
 
+/* A double from outside (JSON, a server) as int64_t, saturated to the type's range and 0 for NaN:
+ * a plain cast of an out-of-range double is undefined behaviour. */
+static inline int64_t ct__sat_i64(double d)
+{
+    if (!(d == d))
+        return 0;
+    if (d >= 9.2233720368547758e18)
+        return INT64_MAX;
+    if (d <= -9.2233720368547758e18)
+        return INT64_MIN;
+    return (int64_t)d;
+}
+
 /* Wall-clock milliseconds since the epoch and a monotonic clock in seconds. */
 int64_t ct__now_ms(void);
 double ct__mono_s(void);

@@ -1,19 +1,26 @@
 /*
  * The metric kernel: every metric of DESIGN.md section 8 from one equity curve, its benchmark and
- * its trades. One fused pass over the curve accumulates shifted power sums (mean, variance,
- * skew, kurtosis), downside and omega sums, drawdowns, the stability regression and benchmark
- * cross-moments, four bars at a time in vector registers (AVX2 where the CPU has it, picked at run
- * time; SSE2 or NEON pairs otherwise, with bit-identical results). The 5th/95th percentiles and
- * the CVaR come from brackets set by the order statistics of a strided sample: the pass counts
- * the returns below each bracket and appends those inside it without branches, and quickselect
- * finishes inside the brackets (exact, with a quickselect over all returns as the fallback; no
- * sort). Definitions follow empyrical (see docs/metrics.md).
+ * its trades. One pass over the curve, in chunks of CHUNK bars, four bars at a time in vector
+ * registers (AVX2 where the CPU has it, picked at run time; SSE2 or NEON pairs otherwise, with
+ * bit-identical results): the returns with their shifted power sums (mean, variance, skew,
+ * kurtosis), downside sums, drawdowns and exposure first, then, over the chunk's returns still in
+ * L1, one phase per costly group: the log curve cumsum(log1p(r)) and its regression (stability),
+ * the benchmark cross-moments, the percentile brackets. The 5th/95th percentiles and the CVaR come
+ * from brackets set by the order statistics of a strided sample: the pass counts the returns
+ * below each bracket and keeps those inside, and quickselect finishes inside the brackets (exact,
+ * with a quickselect over all returns as the fallback; no sort). Definitions follow empyrical (see
+ * docs/metrics.md).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics/metrics_internal.h"
+
+#if defined(__clang__)
+/* no a*b+c fusing (GCC does none in ISO C mode): the same operations on every build */
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 /* Helpers of the pass are forced inline: then no accumulator's address escapes, and the compiler
  * keeps them in registers instead of memory. */
@@ -179,10 +186,10 @@ static void trade_stats(const ct__mseries *s, double *out)
 }
 
 /*
- * Natural log for positive finite x, branch-free so that loops over it vectorize: x = 2^e * m
- * with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716, by its
- * series to s^15: the absolute error is below 1e-12 (about 1e-15 of a typical log-equity range),
- * which moves the stability R^2 by far less than the 1e-9 the tests demand.
+ * Natural log for positive finite x, without branches: x = 2^e * m with m in [sqrt(1/2),
+ * sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716, by its series to s^15: the
+ * absolute error is below 1e-12. The kernel uses it only for the shift of the log curve (any
+ * value near its middle keeps the sums of squares from cancelling).
  */
 static inline double fast_log(double x)
 {
@@ -297,14 +304,18 @@ static double bracket_next(const double *buf, int64_t nbuf, int64_t nneg, int64_
     return j < nneg + zeros ? min_of(buf, nneg, nbuf - 1) : min_of(buf, k, nbuf - 1);
 }
 
-#define CHUNK 512 /* bars per chunk of the one pass (even) */
+#define CHUNK 512 /* bars per chunk of the one pass (a multiple of 4; the returns stay in L1) */
 
 
 /* Four doubles in one vector (GCC/Clang vector extension): one AVX2 register where the CPU has
  * it (the pass is compiled twice and picked at run time, see run_pass), two SSE2 or NEON registers
  * otherwise. Both builds run the same operations in the same order (no FMA contraction: ISO C
  * mode), so the metrics are bit-identical whichever runs. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#if __has_warning("-Wpsabi")
+#pragma clang diagnostic ignored "-Wpsabi"
+#endif
+#elif defined(__GNUC__)
 /* The vector helpers are forced inline (even at -O0: a call between the AVX2 build and a helper
  * compiled without AVX would pass the vectors differently), so GCC's note that 32-byte vectors
  * pass differently without AVX does not apply. */
@@ -329,6 +340,28 @@ CT__HOT v4d v4_sel(v4i mask, v4d a, v4d b) { return (v4d)(((v4i)a & mask) | ((v4
 /* the lanes summed pairwise: (0+1) + (2+3) */
 CT__HOT double v4_sum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2i __attribute__((vector_size(16)));
+
+CT__HOT v2d v4_lo(v4d v) { return __builtin_shufflevector(v, v, 0, 1); }
+CT__HOT v2d v4_hi(v4d v) { return __builtin_shufflevector(v, v, 2, 3); }
+CT__HOT v4i v4_join(v2i lo, v2i hi) { return __builtin_shufflevector(lo, hi, 0, 1, 2, 3); }
+
+/*
+ * a OP b lane by lane, as a mask. `wide` (a constant once inlined) says whether the build has
+ * four-lane registers; without them GCC would compare lane by lane in scalar code, so the
+ * comparison is made on two-lane halves (same results).
+ */
+#define V4CMP(a, op, b) (wide ? (v4i)((a)op(b)) : v4_join(v4_lo(a) op v4_lo(b), v4_hi(a) op v4_hi(b)))
+
+/* the lanes OR-ed together (vector steps, then one lane out) */
+CT__HOT int64_t v4_any(v4i m)
+{
+    m |= __builtin_shufflevector(m, m, 2, 3, 0, 1);
+    m |= __builtin_shufflevector(m, m, 1, 0, 3, 2);
+    return m[0];
+}
+
 CT__HOT double v4_min(v4d v)
 {
     double a = v[0] < v[1] ? v[0] : v[1], b = v[2] < v[3] ? v[2] : v[3];
@@ -337,7 +370,7 @@ CT__HOT double v4_min(v4d v)
 
 /* Accumulators of the one pass (vector lanes; the scalar tail uses lane 0). */
 typedef struct kstate {
-    v4d S1, S2, S3, S4, D2, NG, PS, Y1, Y2, XY;
+    v4d S1, S2, S3, S4, D2, NG, Y1, Y2, XY;
     v4d NB, B1, B2, RB, X1, T1, T2, U2v, EMIN;
     v4i B5N, B95N, ZC; /* returns below each bracket; zero returns */
     v4d B5S;           /* sum of the returns below the 5% bracket */
@@ -394,8 +427,6 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
     if (r < 0) {
         k->D2[0] += r * r;
         k->NG[0] -= r;
-    } else {
-        k->PS[0] += r;
     }
     double y = k->skip_log ? 0.0 : k->y_prev + log1p(r);
     k->y_prev = y;
@@ -432,7 +463,7 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
  * core metrics carries no dead accumulators.
  */
 CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const double *br, int64_t n, const int do_log,
-                          const int do_bench, const int do_pct)
+                          const int do_bench, const int do_pct, const int wide)
 {
     const v4d lane = {0, 1, 2, 3};
     const v4d zero = v4_set1(0), one = v4_set1(1), inf = v4_set1(CT__INF);
@@ -443,10 +474,11 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
     double *buf5 = do_pct ? b5->buf : NULL, *buf95 = do_pct ? b95->buf : NULL;
     const double lo5 = do_pct ? b5->lo : 0, hi5 = do_pct ? b5->hi : 0;
     const double lo95 = do_pct ? b95->lo : 0, hi95 = do_pct ? b95->hi : 0;
+    const v4d vlo5 = v4_set1(lo5), vhi5 = v4_set1(hi5), vlo95 = v4_set1(lo95), vhi95 = v4_set1(hi95);
     int64_t n5 = do_pct ? b5->nbuf : 0, n95 = do_pct ? b95->nbuf : 0, cap = do_pct ? b5->cap : 0;
     int keep_pct = do_pct;
     /* accumulators */
-    v4d S1 = kp->S1, S2 = kp->S2, S3 = kp->S3, S4 = kp->S4, D2 = kp->D2, NG = kp->NG, PS = kp->PS;
+    v4d S1 = kp->S1, S2 = kp->S2, S3 = kp->S3, S4 = kp->S4, D2 = kp->D2, NG = kp->NG;
     v4d Y1 = kp->Y1, Y2 = kp->Y2, XY = kp->XY, EMIN = kp->EMIN, U2v = kp->U2v;
     v4d NB = kp->NB, B1 = kp->B1, B2 = kp->B2, RB = kp->RB, X1 = kp->X1, T1 = kp->T1, T2 = kp->T2;
     v4i B5N = kp->B5N, B95N = kp->B95N, ZC = kp->ZC, HELD = kp->HELD;
@@ -474,20 +506,19 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
             S2 += x2;
             S3 += x2 * x;
             S4 += x2 * x2;
-            v4d ng = v4_sel(r < zero, r, zero);
+            v4d ng = v4_sel(V4CMP(r, <, zero), r, zero);
             D2 += ng * ng;
             NG -= ng;
-            PS += v4_sel(r > zero, r, zero);
             if (pos)
-                HELD -= v4_load(pos + bi) != zero;
+                HELD -= V4CMP(v4_load(pos + bi), !=, zero);
             /* drawdowns: four bars under the running peak are done at once, and so are four bars
              * level with it outside a drawdown (a flat stretch at the peak) */
             v4d pk = v4_set1(peak);
-            v4i under = e1 < pk, level = e1 == pk;
+            v4i under = V4CMP(e1, <, pk), level = V4CMP(e1, ==, pk);
             if (under[0] & under[1] & under[2] & under[3]) {
                 v4d dd = (e1 - pk) * inv_peak;
                 U2v += dd * dd;
-                TRv = v4_sel(dd < TRv, dd, TRv);
+                TRv = v4_sel(V4CMP(dd, <, TRv), dd, TRv);
                 in_dd = 1;
             } else if (!in_dd && (level[0] & level[1] & level[2] & level[3])) {
                 peak_i = bi + 3;
@@ -526,32 +557,30 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
         }
         /* the groups' phases over the chunk's returns (each with only its own accumulators
          * live, so none spills to memory) */
+        v4d TI = (double)(a - 1) - xbar + lane; /* regression index - its mean (exact: halves) */
         if (do_log)
             for (int64_t q = 0; q < len; q += 4) {
                 const int64_t bq = a + q;
                 v4d r = v4_load(rbuf + q), e1 = v4_load(E + bq);
-                EMIN = v4_sel(e1 < EMIN, e1, EMIN); /* the log curve needs positive equity */
+                EMIN = v4_sel(V4CMP(e1, <, EMIN), e1, EMIN); /* the log curve needs positive equity */
                 /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its series
                  * to r^9 where |r| <= 1/64 (error below 1e-17 of the value), libm's otherwise */
                 v4d ar = (v4d)((v4i)r & ~(v4i)v4_set1(-0.0));
-                v4i small = ar <= 1.0 / 64;
-                v4i flat = r == zero;
-                v4d l = zero;
-                if (flat[0] & flat[1] & flat[2] & flat[3]) {
-                /* no move (no position): the level stays */
-                } else if (small[0] & small[1] & small[2] & small[3]) {
-                v4d p = r * (1.0 / 9) - 1.0 / 8;
-                p = p * r + 1.0 / 7;
-                p = p * r - 1.0 / 6;
-                p = p * r + 1.0 / 5;
-                p = p * r - 1.0 / 4;
-                p = p * r + 1.0 / 3;
-                p = p * r - 1.0 / 2;
-                p = p * r + 1.0;
-                l = p * r;
-                } else {
-                for (int j = 0; j < 4; j++)
-                    l[j] = log1p(r[j]);
+                /* one test of all four lanes: bit 0 some move, bit 1 some large (or NaN) one */
+                int64_t kind = v4_any(V4CMP(r, !=, zero) & 1) | (v4_any(V4CMP(ar, <=, v4_set1(1.0 / 64)) ^ -1) & 2);
+                v4d l = zero; /* four bars without a move (no position): the level stays */
+                if (kind) {
+                    if (kind == 1) {
+                        /* Estrin's scheme: a short dependency chain, so vectors overlap */
+                        v4d r2 = r * r, r4 = r2 * r2;
+                        v4d p01 = 1.0 - r * 0.5, p23 = 1.0 / 3 - r * 0.25, p45 = 0.2 - r * (1.0 / 6);
+                        v4d p67 = 1.0 / 7 - r * 0.125;
+                        v4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67;
+                        l = r * (q0 + r4 * (q1 + r4 * (1.0 / 9)));
+                    } else {
+                        for (int j = 0; j < 4; j++)
+                            l[j] = log1p(r[j]);
+                    }
                 }
                 /* running sum: prefix sums inside the vector, plus the last bar's level */
                 l += __builtin_shufflevector(l, zero, 4, 0, 1, 2);
@@ -560,14 +589,29 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
                 YC += __builtin_shufflevector(l, l, 3, 3, 3, 3); /* the same sums as y[3] */
                 Y1 += y;
                 Y2 += y * y;
-                XY += ((double)(bq - 1) - xbar + lane) * y;
+                XY += TI * y;
+                TI += 4.0;
             }
-        if (do_bench)
+        if (do_bench && bl) {
+            /* benchmark levels (the feed's close, same bars): every return defined, so the
+             * count and the sum of x are the pass's own (set after the loop) */
             for (int64_t q = 0; q < len; q += 4) {
                 const int64_t bq = a + q;
-                v4d r = v4_load(rbuf + q), x = r - c;
-                v4d b = bl ? (v4_load(bl + bq) - v4_load(bl + bq - 1)) / v4_load(bl + bq - 1) : v4_load(br + bq - 1);
-                v4i ok = b == b;
+                v4d x = v4_load(rbuf + q) - c;
+                v4d b0 = v4_load(bl + bq - 1), b = (v4_load(bl + bq) - b0) / b0;
+                v4d xb = b - cb, xd = x - xb;
+                B1 += xb;
+                B2 += xb * xb;
+                RB += x * xb;
+                T1 += xd;
+                T2 += xd * xd;
+            }
+        } else if (do_bench) {
+            /* aligned host returns: NaN where the benchmark has no point */
+            for (int64_t q = 0; q < len; q += 4) {
+                const int64_t bq = a + q;
+                v4d x = v4_load(rbuf + q) - c, b = v4_load(br + bq - 1);
+                v4i ok = V4CMP(b, ==, b);
                 v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
                 NB += v4_sel(ok, one, zero);
                 B1 += xb;
@@ -576,30 +620,30 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
                 X1 += xr;
                 T1 += xd;
                 T2 += xd * xd;
-                if (!bl)
                 for (int l = 0; l < 4; l++)
                     bprod *= ok[l] ? 1.0 + b[l] : 1.0;
             }
+        }
         if (keep_pct)
             for (int64_t q = 0; q < len; q += 4) {
                 v4d r = v4_load(rbuf + q);
                 /* percentile brackets: compare four returns with both brackets, count those
                  * below and the zeros, append the non-zero ones inside (a slot past the count
                  * takes the writes of returns not kept) */
-                v4i bl5 = r < lo5, in5 = (r >= lo5) & (r <= hi5), z = r == zero;
-                v4i in95 = (r >= lo95) & (r <= hi95);
+                v4i bl5 = V4CMP(r, <, vlo5), in5 = V4CMP(r, >=, vlo5) & V4CMP(r, <=, vhi5), z = V4CMP(r, ==, zero);
+                v4i in95 = V4CMP(r, >=, vlo95) & V4CMP(r, <=, vhi95);
                 B5N -= bl5;
                 B5S += v4_sel(bl5, r, zero);
-                B95N -= r < lo95;
+                B95N -= V4CMP(r, <, vlo95);
                 ZC -= z;
                 v4i keep5 = in5 & ~z, keep95 = in95 & ~z, kk = keep5 | keep95;
                 if (kk[0] | kk[1] | kk[2] | kk[3]) /* rare: the brackets are narrow */
-                for (int l = 0; l < 4; l++) {
-                    buf5[n5] = r[l];
-                    n5 -= keep5[l];
-                    buf95[n95] = r[l];
-                    n95 -= keep95[l];
-                }
+                    for (int l = 0; l < 4; l++) {
+                        buf5[n5] = r[l];
+                        n5 -= keep5[l];
+                        buf95[n95] = r[l];
+                        n95 -= keep95[l];
+                    }
             }
         if (keep_pct && (n5 > cap || n95 > cap)) {
             /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
@@ -615,7 +659,11 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
             kp->b5 = kp->b95 = NULL;
         }
     }
-    kp->S1 = S1, kp->S2 = S2, kp->S3 = S3, kp->S4 = S4, kp->D2 = D2, kp->NG = NG, kp->PS = PS;
+    if (do_bench && bl) { /* every bar of the pass had its benchmark return */
+        NB = v4_set1((double)((bi - 1) / 4));
+        X1 = S1;
+    }
+    kp->S1 = S1, kp->S2 = S2, kp->S3 = S3, kp->S4 = S4, kp->D2 = D2, kp->NG = NG;
     kp->Y1 = Y1, kp->Y2 = Y2, kp->XY = XY, kp->EMIN = EMIN, kp->U2v = U2v;
     kp->NB = NB, kp->B1 = B1, kp->B2 = B2, kp->RB = RB, kp->X1 = X1, kp->T1 = T1, kp->T2 = T2;
     kp->B5N = B5N, kp->B95N = B95N, kp->ZC = ZC, kp->HELD = HELD;
@@ -634,27 +682,29 @@ CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const d
 }
 
 /* The pass with the group flags made constant for the two common cases: the core metrics only
- * (the optimizer's headline columns) and every group. */
-#define CT__PASS_DISPATCH(k, E, bl, br, n)                                                                  \
-    do {                                                                                                   \
-        const int do_log_ = !(k)->skip_log, do_bench_ = (bl) != NULL || (br) != NULL, do_pct_ = (k)->b5 != NULL; \
-        if (!do_log_ && !do_bench_ && !do_pct_)                                                            \
-            return pass_body(k, E, bl, br, n, 0, 0, 0);                                                    \
-        if (do_log_ && do_bench_ && do_pct_)                                                               \
-            return pass_body(k, E, bl, br, n, 1, 1, 1);                                                    \
-        return pass_body(k, E, bl, br, n, do_log_, do_bench_, do_pct_);                                    \
+ * (the optimizer's headline columns) and every group; other combinations test them at run time.
+ * w: the build has four-lane registers (see V4CMP). */
+#define CT__PASS_DISPATCH(k, E, bl, br, n, w)                                                           \
+    do {                                                                                                \
+        const int do_log_ = !(k)->skip_log, do_bench_ = (bl) != NULL || (br) != NULL;                   \
+        const int do_pct_ = (k)->b5 != NULL;                                                            \
+        if (!do_log_ && !do_bench_ && !do_pct_)                                                         \
+            return pass_body(k, E, bl, br, n, 0, 0, 0, w);                                              \
+        if (do_log_ && do_bench_ && do_pct_)                                                            \
+            return pass_body(k, E, bl, br, n, 1, 1, 1, w);                                              \
+        return pass_body(k, E, bl, br, n, do_log_, do_bench_, do_pct_, w);                              \
     } while (0)
 
 static int64_t pass_generic(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
-    CT__PASS_DISPATCH(k, E, bl, br, n);
+    CT__PASS_DISPATCH(k, E, bl, br, n, 0);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) static int64_t pass_avx2(kstate *k, const double *E, const double *bl,
                                                          const double *br, int64_t n)
 {
-    CT__PASS_DISPATCH(k, E, bl, br, n);
+    CT__PASS_DISPATCH(k, E, bl, br, n, 1);
 }
 #endif
 
@@ -854,7 +904,8 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
                 out[CT_M_probabilistic_sharpe_ratio] = 0.5 * erfc(-(sr * sqrt(dm - 1.0) / sqrt(den)) / sqrt(2.0));
         }
         double ng = LANES(NG);
-        out[CT_M_omega_ratio] = ng > 0 ? LANES(PS) / ng : CT__NaN;
+        /* the gains: sum(max(r,0)) = sum(r) + sum(max(-r,0)), sum(r) from the shifted sum */
+        out[CT_M_omega_ratio] = ng > 0 ? ((s1 + dm * c) + ng) / ng : CT__NaN;
         double sxx = dm * (dm * dm - 1.0) / 12.0; /* sum of (i - xbar)^2 over 0..m-1 */
         double y1 = LANES(Y1), xy = LANES(XY);
         double syy = LANES(Y2) - y1 * y1 / dm;

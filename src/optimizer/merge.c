@@ -28,9 +28,12 @@ static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjec
 static int get_i64(const cJSON *o, const char *key, int64_t *v)
 {
     const cJSON *x = get(o, key);
-    if (!cJSON_IsNumber(x) || x->valuedouble != nearbyint(x->valuedouble))
+    /* cJSON reads 1e999 as infinity, which nearbyint() leaves unchanged: refuse non-finite and
+     * out-of-range values, since these documents are written with finite integers only */
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || fabs(x->valuedouble) > 9.0e15 ||
+        x->valuedouble != nearbyint(x->valuedouble))
         return 0;
-    *v = (int64_t)x->valuedouble;
+    *v = ct__sat_i64(x->valuedouble);
     return 1;
 }
 
@@ -41,7 +44,7 @@ static int get_num(const cJSON *x, double *v)
         *v = NAN;
         return 1;
     }
-    if (!cJSON_IsNumber(x))
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) /* never written: NaN is null */
         return 0;
     *v = x->valuedouble;
     return 1;
@@ -141,7 +144,7 @@ ct_status ct_optimizer_merge_json(const char *const *docs, int32_t n_docs, ct_op
         int64_t ev, sk;
         d[i].rows = get(r, "rows");
         if (!cJSON_IsArray(d[i].rows) || !get_i64(r, "evaluated", &ev) || !get_i64(r, "skipped", &sk) ||
-            ev != cJSON_GetArraySize(d[i].rows)) {
+            ev != cJSON_GetArraySize(d[i].rows) || sk < 0 || sk > INT64_MAX / 1024) {
             st = doc_fail(&err, i, "rows");
             goto out;
         }

@@ -1062,8 +1062,11 @@ ct_status ct_optimizer_json(const ct_optimizer *o, int64_t top_k, char **out)
     ct__sbuf_puts(&b, ",\"pbo\":");
     ct__sbuf_num(&b, t->pbo);
     ct__sbuf_printf(&b, ",\"n_returns\":%lld,\"block_counts\":[", (long long)o->n_returns);
-    for (int32_t k = 0; k < CT__PBO_BLOCKS; k++)
-        ct__sbuf_printf(&b, "%s%.17g", k ? "," : "", o->block_counts[k]);
+    for (int32_t k = 0; k < CT__PBO_BLOCKS; k++) {
+        if (k)
+            ct__sbuf_puts(&b, ",");
+        ct__sbuf_num(&b, o->block_counts[k]);
+    }
     ct__sbuf_puts(&b, "],\"rows\":[");
     for (int64_t rank = 0; rank < nrows; rank++) {
         int64_t r = t->order[rank];

@@ -15,7 +15,9 @@
 #include "cryptota/strategy.h"
 #include "optimizer/opt_internal.h"
 
-#define MAX_VALUES_PER_PARAM 10000000
+/* Ranges are expanded into value lists (canonical form, shard documents), so one parameter is
+ * capped well below what would take seconds and gigabytes to expand. */
+#define MAX_VALUES_PER_PARAM 100000
 
 void ct__space_free(ct__space *sp)
 {

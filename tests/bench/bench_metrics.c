@@ -3,7 +3,9 @@
  * (about 130k bars) and the same candles repeated to 1M bars are backtested with the built-in
  * `rsi` class; on each result this times, best of several runs:
  *   - the backtest itself (ct_engine_run, warm), the reference the metrics must stay under 10% of;
- *   - every metric at once (ct__metrics_compute, the optimizer's path);
+ *   - every metric at once (ct__metrics_compute);
+ *   - the select path (ct__metrics_compute_select) for the optimizer's headline columns (the
+ *     core metrics), then the core plus each costly group (stability, percentiles, benchmark);
  *   - a plain loop over the equity computing only mean and standard deviation of the returns,
  *     the floor any single pass over the curve pays;
  *   - ct_result_json (2000 equity points, and the full curve) and ct_result_report_html, with

@@ -15,7 +15,7 @@ awk '/<!-- quickstart -->/ {m=1} m && /^```c$/ {p=1; next} p && /^```$/ {exit} p
 [ -s "$work/quickstart.c" ] || { echo "README.md has no quick start block"; exit 1; }
 data=$CT_DATA_DIR/binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst
 
-# 1. find_package(Cryptota)
+# 1. find_package(Cryptota), shared and static
 mkdir -p "$work/consumer"
 cp "$src/tests/package/consumer/CMakeLists.txt" "$work/consumer/"
 cp "$work/quickstart.c" "$work/consumer/"
@@ -23,6 +23,12 @@ cmake -S "$work/consumer" -B "$work/consumer/build" -DCMAKE_PREFIX_PATH="$prefix
 cmake --build "$work/consumer/build" >/dev/null
 out1=$(LD_LIBRARY_PATH="$prefix/lib:$prefix/lib64:${LD_LIBRARY_PATH:-}" "$work/consumer/build/quickstart" "$data")
 echo "$out1"
+# the same program linked with the static library gives the same output and needs no .so
+out_static=$("$work/consumer/build/quickstart_static" "$data")
+[ "$out1" = "$out_static" ] || { echo "static and shared builds differ"; exit 1; }
+if ldd "$work/consumer/build/quickstart_static" | grep -q libcryptota; then
+  echo "quickstart_static links libcryptota.so"; exit 1
+fi
 
 # 2. pkg-config --cflags --libs cryptota
 pcdir=$(dirname "$(find "$prefix" -name cryptota.pc | head -1)")
