@@ -9,7 +9,8 @@ what=${1:-build}
 
 BUILD_PKGS="build-essential cmake pkg-config libzstd-dev libcurl4-openssl-dev libcjson-dev \
 libopenblas-dev liblapacke-dev zstd ca-certificates"
-TEST_PKGS="check clang llvm python3 python3-numpy python3-pytest python3-nbclient python3-nbformat python3-matplotlib python3-ipykernel python3-pandas python3-tqdm nodejs npm chromium python3-jsonschema python3-fastapi python3-uvicorn python3-sqlalchemy python3-psycopg2 python3-celery python3-redis redis-server python3-httpx python3-yaml postgresql openmpi-bin libopenmpi-dev"
+TEST_PKGS="check clang llvm python3 python3-numpy python3-pytest python3-nbclient python3-nbformat python3-matplotlib python3-ipykernel python3-pandas python3-tqdm nodejs npm chromium python3-jsonschema python3-fastapi python3-uvicorn python3-sqlalchemy python3-psycopg2 python3-celery python3-redis redis-server python3-httpx python3-yaml postgresql openmpi-bin libopenmpi-dev \
+docker-compose"
 
 case "$what" in
   build) pkgs=$BUILD_PKGS ;;

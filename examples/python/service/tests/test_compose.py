@@ -1,6 +1,6 @@
 """docker-compose.yml, Dockerfile and .env.template agree with the code and the tests.
 
-`docker compose config` validates the file when the compose plugin is installed (no Docker
+`docker compose config` (or Debian's `docker-compose config`) validates the file (no Docker
 engine is needed for that). Without it, the YAML is checked structurally with python3-yaml
 and the test says so on stdout.
 """
@@ -21,26 +21,30 @@ DOCKERFILE = os.path.join(support.SERVICE_DIR, "Dockerfile")
 TEMPLATE = os.path.join(support.SERVICE_DIR, ".env.template")
 
 
-def compose_available() -> bool:
-    if not shutil.which("docker"):
-        return False
-    p = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
-    return p.returncode == 0
+def compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) or Debian's `docker-compose`: either validates the file
+    without a Docker engine."""
+    if shutil.which("docker"):
+        p = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
 
 
 def test_compose_file_is_valid():
-    if compose_available():
-        p = subprocess.run(["docker", "compose", "-f", COMPOSE, "config", "--quiet"], capture_output=True,
-                           text=True, timeout=60)
+    cmd = compose_command()
+    if cmd:
+        p = subprocess.run(cmd + ["-f", COMPOSE, "config", "--quiet"], capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
-        out = subprocess.run(["docker", "compose", "-f", COMPOSE, "config"], capture_output=True, text=True,
-                             timeout=60).stdout
+        out = subprocess.run(cmd + ["-f", COMPOSE, "config"], capture_output=True, text=True, timeout=60).stdout
         doc = yaml.safe_load(out)
-        print("checked with `docker compose config`")
+        print(f"checked with `{' '.join(cmd)} config`")
     else:
         with open(COMPOSE) as fh:
             doc = yaml.safe_load(fh)
-        print("`docker compose` is not available here: checked docker-compose.yml structurally with python3-yaml")
+        print("no docker compose here: checked docker-compose.yml structurally with python3-yaml")
     services = doc["services"]
     assert set(services) == {"api", "worker", "redis", "postgres"}
     api, worker = services["api"], services["worker"]
@@ -55,8 +59,11 @@ def test_compose_file_is_valid():
         assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
         assert env["CRYPTOTA_DATA_DIR"] == "/data"
-        assert any(str(v).split(":")[-1] == "/data" or str(v).endswith(":/data") for v in svc["volumes"])
-    ports = [str(p) for p in api["ports"]]
+        # short form "src:/data" (compose v1 normalizes it to "src:/data:rw") or the long form
+        assert any((isinstance(v, dict) and v.get("target") == "/data") or
+                   re.search(r":/data(:r[wo])?$", str(v)) for v in svc["volumes"])
+    # "8001:8001" or, normalized by compose, {"published": 8001, "target": 8001}
+    ports = [str(p["target"]) if isinstance(p, dict) else str(p) for p in api["ports"]]
     assert any(p.endswith("8001") for p in ports)
     assert "redis-server" in " ".join(services["redis"]["command"])
     assert services["postgres"]["environment"]["POSTGRES_DB"] == "cryptota"
