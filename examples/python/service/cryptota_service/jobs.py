@@ -16,6 +16,7 @@ status IN (...), so a cancelled job is never overwritten by a late result.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -169,6 +170,11 @@ def execute_shard(db: Database, engine: Engine, job_id: str, k: int, n: int, wor
         if _set(db, job_id, ("submitted",), status="running", started_at=utcnow(), attempts=Run.attempts + 1):
             logs.job_event(job_id, "running", kind="optimize", shards=n)
         logs.job_event(job_id, "shard_running", shard=f"{k}/{n}", worker=worker)
+        # Fault-injection hook for the worker-loss test: keeps a claimed shard running long
+        # enough to kill its worker mid-shard. Unset (0) everywhere else.
+        delay = float(os.environ.get("CRYPTOTA_TEST_SHARD_DELAY", "0") or 0)
+        if delay > 0:
+            time.sleep(delay)
         cancel = CancelCheck(db, job_id)
         try:
             doc = engine.optimize(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),

@@ -41,6 +41,9 @@ def cluster(postgres):
         "CRYPTOTA_SHARDS": "4",
         "CRYPTOTA_RATE_LIMIT": "0",
         "CRYPTOTA_LOG_LEVEL": "info",
+        # every shard stays "running" for 1 s first, so the worker-loss test can kill a worker
+        # mid-shard however fast the optimization itself is
+        "CRYPTOTA_TEST_SHARD_DELAY": "1.0",
     }
     if postgres is not None:
         env["DATABASE_URL"] = postgres.new_database()
