@@ -383,19 +383,7 @@ class Engine:
                 kw["threads"] = self.opt_threads
             if shard is not None:
                 kw["shard"] = shard
-            if progress is not None or cancel is not None:
-                def _cb(done: int, total: int) -> bool:  # False cancels the library call
-                    if progress is not None:
-                        progress(done, total)
-                    return not (cancel is not None and cancel())
-                kw["progress"] = _cb
-            try:
-                opt = _ct.optimize(feed, strategy, **kw)
-            except Exception as e:  # noqa: BLE001
-                if cancel is not None and cancel():
-                    raise Cancelled() from None
-                raise EngineError(str(e), user_error=_user_status(e)) from None
-            return _opt_doc(opt)
+            return _opt_doc(_search(_ct.optimize, feed, strategy, kw, progress, cancel))
         with tempfile.TemporaryDirectory() as td:
             src = os.path.join(td, f"{symbol}_{timeframe}.ctz")
             feed.save(src)
@@ -463,18 +451,7 @@ class Engine:
                 kw["threads"] = self.opt_threads
             if min_trades:
                 kw["min_trades"] = min_trades
-            if progress is not None or cancel is not None:
-                def _cb(done: int, total: int) -> bool:  # False cancels the library call
-                    if progress is not None:
-                        progress(done, total)
-                    return not (cancel is not None and cancel())
-                kw["progress"] = _cb
-            try:
-                res = _ct.walk_forward(feed, strategy, **kw)
-            except Exception as e:  # noqa: BLE001
-                if cancel is not None and cancel():
-                    raise Cancelled() from None
-                raise EngineError(str(e), user_error=_user_status(e)) from None
+            res = _search(_ct.walk_forward, feed, strategy, kw, progress, cancel)
             doc = _opt_doc(res)
             if hasattr(res, "report_html"):  # the stitched out-of-sample report
                 with tempfile.TemporaryDirectory() as td:
@@ -617,6 +594,23 @@ def _result_key(res: Any) -> str:
     if not k:
         raise EngineError("the binding's Result has no cache_key")
     return str(k)
+
+
+def _search(fn: Any, feed: Any, strategy: str, kw: Dict[str, Any], progress: Any, cancel: Any) -> Any:
+    """Run a library search (optimize or walk_forward) with the job's progress and cancel hooks;
+    library errors become EngineError, and a cancelled job becomes Cancelled."""
+    if progress is not None or cancel is not None:
+        def _cb(done: int, total: int) -> bool:  # False cancels the library call
+            if progress is not None:
+                progress(done, total)
+            return not (cancel is not None and cancel())
+        kw["progress"] = _cb
+    try:
+        return fn(feed, strategy, **kw)
+    except Exception as e:  # noqa: BLE001
+        if cancel is not None and cancel():
+            raise Cancelled() from None
+        raise EngineError(str(e), user_error=_user_status(e)) from None
 
 
 def _opt_doc(opt: Any) -> Dict[str, Any]:
