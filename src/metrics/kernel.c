@@ -1,21 +1,23 @@
 /*
  * The metric kernel: every metric of DESIGN.md section 8 from one equity curve, its benchmark and
- * its trades. One pass over the curve, in chunks of CHUNK bars, four bars at a time in vector
- * registers (AVX2 where the CPU has it, picked at run time; SSE2 or NEON pairs otherwise, with
- * bit-identical results): the returns with their shifted power sums (mean, variance, skew,
- * kurtosis), downside sums, drawdowns and exposure first, then, over the chunk's returns still in
- * L1, one phase per costly group: the log curve cumsum(log1p(r)) and its regression (stability),
- * the benchmark cross-moments, the percentile brackets. The 5th/95th percentiles and the CVaR come
- * from brackets set by the order statistics of a strided sample: the pass counts the returns
- * below each bracket and keeps those inside, and quickselect finishes inside the brackets (exact,
- * with a quickselect over all returns as the fallback; no sort). Definitions follow empyrical (see
- * docs/metrics.md).
+ * its trades. One pass over the curve (src/metrics/pass_body.h, built for AVX-512, AVX2 and
+ * portable C and picked at run time, with bit-identical results), eight bars at a time: the
+ * returns with their shifted power sums (mean, variance, skew, kurtosis), downside sums,
+ * drawdowns, exposure and the benchmark cross-moments, then, over each chunk's returns still in
+ * L1, the log curve cumsum(log1p(r)) and its regression (stability) and the percentile brackets;
+ * blocks of eight zero returns (no position) cost the log phase almost nothing. The 5th/95th
+ * percentiles and the CVaR come from brackets set by the order statistics of a strided sample:
+ * the pass counts the returns below each bracket and keeps those inside, and quickselect finishes
+ * inside the brackets (exact, with a quickselect over all returns as the fallback; no sort). The
+ * bars after the last block, and the finishing arithmetic, are scalar code here. Definitions
+ * follow empyrical (see docs/metrics.md).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics/metrics_internal.h"
+#include "metrics/pass.h"
 
 #if defined(__clang__)
 /* no a*b+c fusing (GCC does none in ISO C mode): the same operations on every build */
@@ -35,13 +37,6 @@ static double lerp_np(double a, double b, double t)
 {
     double d = b - a;
     return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
-}
-
-static void swapd(double *a, double *b)
-{
-    double t = *a;
-    *a = *b;
-    *b = t;
 }
 
 /* the median of three values */
@@ -218,26 +213,9 @@ static inline double fast_log(double x)
 
 double ct__fast_log(double x) { return fast_log(x); }
 
-/*
- * Percentile brackets: a strided sample of the returns gives bounds [lo, hi] that very likely
- * hold the ranks a quantile needs; the one pass then counts the returns below lo (with their
- * sum, for the CVaR), keeps the non-zero ones inside the bracket and only counts the zeros (flat
- * stretches make many). If a needed rank falls outside, the kernel falls back to quickselect
- * over all returns.
- */
-typedef struct bracket {
-    double lo, hi;
-    int64_t below;    /* returns < lo */
-    double below_sum; /* their sum */
-    int64_t zeros;    /* zero returns in [lo, hi] */
-    double *buf;      /* non-zero returns in [lo, hi] */
-    int64_t nbuf, cap;
-    int overflow;
-} bracket;
-
 /* Classify one return, without branches (the outcome is data-dependent, so branches would
  * mispredict): the buffer has one spare slot that takes the writes of returns not kept. */
-CT__HOT void bracket_add(bracket *b, double r)
+CT__HOT void bracket_add(ct__bracket *b, double r)
 {
     int64_t below = r < b->lo, inside = (r >= b->lo) & (r <= b->hi), zero = r == 0;
     int64_t keep = inside & !zero, room = b->nbuf < b->cap;
@@ -249,17 +227,29 @@ CT__HOT void bracket_add(bracket *b, double r)
     b->overflow |= (int)(keep & !room);
 }
 
-/* Reorder buf as [negatives | positives]; returns the number of negatives. */
-static int64_t split_signs(double *v, int64_t n)
+/* Reorder v as [values < x | the rest] without branches (the outcome is data-dependent);
+ * returns the number of values < x. */
+static int64_t split_below(double *v, int64_t lo, int64_t hi, double x)
 {
-    int64_t i = 0, j = n - 1;
-    while (i <= j) {
-        if (v[i] < 0)
-            i++;
-        else
-            swapd(&v[i], &v[j--]);
+    int64_t st = lo;
+    for (int64_t i = lo; i <= hi; i++) {
+        double t = v[i];
+        v[i] = v[st];
+        v[st] = t;
+        st += t < x;
     }
-    return i;
+    return st - lo;
+}
+
+/* Reorder buf as [negatives | positives] (no zeros are kept); returns the number of negatives.
+ * A bracket below 0 or above it needs no work. */
+static int64_t split_signs(double *v, int64_t n, const ct__bracket *b)
+{
+    if (b->hi < 0)
+        return n;
+    if (b->lo > 0)
+        return 0;
+    return split_below(v, 0, n - 1, 0.0);
 }
 
 /*
@@ -304,89 +294,8 @@ static double bracket_next(const double *buf, int64_t nbuf, int64_t nneg, int64_
     return j < nneg + zeros ? min_of(buf, nneg, nbuf - 1) : min_of(buf, k, nbuf - 1);
 }
 
-#define CHUNK 512 /* bars per chunk of the one pass (a multiple of 4; the returns stay in L1) */
-
-
-/* Four doubles in one vector (GCC/Clang vector extension): one AVX2 register where the CPU has
- * it (the pass is compiled twice and picked at run time, see run_pass), two SSE2 or NEON registers
- * otherwise. Both builds run the same operations in the same order (no FMA contraction: ISO C
- * mode), so the metrics are bit-identical whichever runs. */
-#if defined(__clang__)
-#if __has_warning("-Wpsabi")
-#pragma clang diagnostic ignored "-Wpsabi"
-#endif
-#elif defined(__GNUC__)
-/* The vector helpers are forced inline (even at -O0: a call between the AVX2 build and a helper
- * compiled without AVX would pass the vectors differently), so GCC's note that 32-byte vectors
- * pass differently without AVX does not apply. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-typedef double v4d __attribute__((vector_size(32)));
-typedef int64_t v4i __attribute__((vector_size(32)));
-typedef uint64_t v4u __attribute__((vector_size(32)));
-
-CT__HOT v4d v4_load(const double *p)
-{
-    v4d v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-CT__HOT v4d v4_set1(double x) { return (v4d){x, x, x, x}; }
-
-/* mask ? a : b, lane by lane (mask lanes are all ones or all zeros) */
-CT__HOT v4d v4_sel(v4i mask, v4d a, v4d b) { return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask)); }
-
-/* the lanes summed pairwise: (0+1) + (2+3) */
-CT__HOT double v4_sum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
-
-typedef double v2d __attribute__((vector_size(16)));
-typedef int64_t v2i __attribute__((vector_size(16)));
-
-CT__HOT v2d v4_lo(v4d v) { return __builtin_shufflevector(v, v, 0, 1); }
-CT__HOT v2d v4_hi(v4d v) { return __builtin_shufflevector(v, v, 2, 3); }
-CT__HOT v4i v4_join(v2i lo, v2i hi) { return __builtin_shufflevector(lo, hi, 0, 1, 2, 3); }
-
-/*
- * a OP b lane by lane, as a mask. `wide` (a constant once inlined) says whether the build has
- * four-lane registers; without them GCC would compare lane by lane in scalar code, so the
- * comparison is made on two-lane halves (same results).
- */
-#define V4CMP(a, op, b) (wide ? (v4i)((a)op(b)) : v4_join(v4_lo(a) op v4_lo(b), v4_hi(a) op v4_hi(b)))
-
-/* the lanes OR-ed together (vector steps, then one lane out) */
-CT__HOT int64_t v4_any(v4i m)
-{
-    m |= __builtin_shufflevector(m, m, 2, 3, 0, 1);
-    m |= __builtin_shufflevector(m, m, 1, 0, 3, 2);
-    return m[0];
-}
-
-CT__HOT double v4_min(v4d v)
-{
-    double a = v[0] < v[1] ? v[0] : v[1], b = v[2] < v[3] ? v[2] : v[3];
-    return a < b ? a : b;
-}
-
-/* Accumulators of the one pass (vector lanes; the scalar tail uses lane 0). */
-typedef struct kstate {
-    v4d S1, S2, S3, S4, D2, NG, Y1, Y2, XY;
-    v4d NB, B1, B2, RB, X1, T1, T2, U2v, EMIN;
-    v4i B5N, B95N, ZC; /* returns below each bracket; zero returns */
-    v4d B5S;           /* sum of the returns below the 5% bracket */
-    double c, cb, lg0, xbar, bprod;
-    double y_prev; /* log level of the last bar done: log(E/E[0]) - cy, cy the shift */
-    double peak, inv_peak, mdd, U2, trough, dd_sum;
-    int64_t peak_i, dd_count, max_dur, max_dur_ms;
-    int in_dd, skip_log;
-    const int64_t *tm;
-    bracket *b5, *b95;
-    const double *pos; /* positions (exposure), or NULL */
-    v4i HELD;          /* bars with a non-zero position, from bar 1 */
-} kstate;
-
 /* One bar of the drawdown state machine: a new peak closes the running drawdown period. */
-CT__HOT void dd_step(kstate *k, double e, int64_t i)
+CT__HOT void dd_step(ct__kstate *k, double e, int64_t i)
 {
     if (e >= k->peak) {
         if (k->in_dd) {
@@ -415,8 +324,8 @@ CT__HOT void dd_step(kstate *k, double e, int64_t i)
     }
 }
 
-/* Return i (bar i over bar i-1) on its own: the tail after the last pair. */
-CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const double *br, int64_t i)
+/* Return i (bar i over bar i-1) on its own, into lane 0: the tail after the last block. */
+CT__HOT void scalar_step(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t i)
 {
     double r = (E[i] - E[i - 1]) / E[i - 1], x = r - k->c, x2 = x * x;
     k->EMIN[0] = E[i] < k->EMIN[0] ? E[i] : k->EMIN[0];
@@ -433,6 +342,8 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
     k->Y1[0] += y;
     k->Y2[0] += y * y;
     k->XY[0] += ((double)(i - 1) - k->xbar) * y;
+    if (k->pos)
+        k->HELD[0] += k->pos[i] != 0.0;
     if (bl || br) {
         double b = bl ? (bl[i] - bl[i - 1]) / bl[i - 1] : br[i - 1];
         if (b == b) {
@@ -455,271 +366,46 @@ CT__HOT void scalar_step(kstate *k, const double *E, const double *bl, const dou
     }
 }
 
-/*
- * The vector part of the one pass: bars 1.. in chunks, four at a time; returns the first bar
- * left for scalar_step. The state is copied into locals (stores into the bracket buffers could
- * alias it through a pointer and keep every accumulator in memory). Forced inline with constant
- * group flags (do_log, do_bench, do_pct) into the specialized builds below, so a build for the
- * core metrics carries no dead accumulators.
- */
-CT__HOT int64_t pass_body(kstate *kp, const double *E, const double *bl, const double *br, int64_t n, const int do_log,
-                          const int do_bench, const int do_pct, const int wide)
-{
-    const v4d lane = {0, 1, 2, 3};
-    const v4d zero = v4_set1(0), one = v4_set1(1), inf = v4_set1(CT__INF);
-    const double c = kp->c, cb = kp->cb, xbar = kp->xbar;
-    const int64_t *tm = kp->tm;
-    const double *pos = kp->pos;
-    bracket *b5 = kp->b5, *b95 = kp->b95;
-    double *buf5 = do_pct ? b5->buf : NULL, *buf95 = do_pct ? b95->buf : NULL;
-    const double lo5 = do_pct ? b5->lo : 0, hi5 = do_pct ? b5->hi : 0;
-    const double lo95 = do_pct ? b95->lo : 0, hi95 = do_pct ? b95->hi : 0;
-    const v4d vlo5 = v4_set1(lo5), vhi5 = v4_set1(hi5), vlo95 = v4_set1(lo95), vhi95 = v4_set1(hi95);
-    int64_t n5 = do_pct ? b5->nbuf : 0, n95 = do_pct ? b95->nbuf : 0, cap = do_pct ? b5->cap : 0;
-    int keep_pct = do_pct;
-    /* accumulators */
-    v4d S1 = kp->S1, S2 = kp->S2, S3 = kp->S3, S4 = kp->S4, D2 = kp->D2, NG = kp->NG;
-    v4d Y1 = kp->Y1, Y2 = kp->Y2, XY = kp->XY, EMIN = kp->EMIN, U2v = kp->U2v;
-    v4d NB = kp->NB, B1 = kp->B1, B2 = kp->B2, RB = kp->RB, X1 = kp->X1, T1 = kp->T1, T2 = kp->T2;
-    v4i B5N = kp->B5N, B95N = kp->B95N, ZC = kp->ZC, HELD = kp->HELD;
-    v4d B5S = kp->B5S;
-    double bprod = kp->bprod;
-    v4d YC = v4_set1(kp->y_prev); /* the log level of the last bar done, in every lane */
-    /* drawdown state: the running period's trough is min(trs, lanes of TRv) (both +inf at a
-     * period's start); the deepest drawdown is folded in at each period's end */
-    double peak = kp->peak, inv_peak = kp->inv_peak, mdd = kp->mdd, U2s = kp->U2, dd_sum = kp->dd_sum;
-    double trs = kp->in_dd ? kp->trough : CT__INF;
-    v4d TRv = inf;
-    int64_t peak_i = kp->peak_i, dd_count = kp->dd_count, max_dur = kp->max_dur, max_dur_ms = kp->max_dur_ms;
-    int in_dd = kp->in_dd;
-    const int need_r = do_log || do_bench || do_pct;
-    double rbuf[CHUNK]; /* the chunk's returns, for the groups' phases */
-    int64_t bi = 1;
-    for (int64_t a = 1; a + 4 <= n; a += CHUNK) {
-        const int64_t len = (n - a < CHUNK ? n - a : CHUNK) & ~(int64_t)3;
-        for (bi = a; bi < a + len; bi += 4) {
-            /* returns and their sums, four at a time */
-            v4d e1 = v4_load(E + bi), e0 = v4_load(E + bi - 1);
-            v4d r = (e1 - e0) / e0;
-            v4d x = r - c, x2 = x * x;
-            S1 += x;
-            S2 += x2;
-            S3 += x2 * x;
-            S4 += x2 * x2;
-            v4d ng = v4_sel(V4CMP(r, <, zero), r, zero);
-            D2 += ng * ng;
-            NG -= ng;
-            if (pos)
-                HELD -= V4CMP(v4_load(pos + bi), !=, zero);
-            /* drawdowns: four bars under the running peak are done at once, and so are four bars
-             * level with it outside a drawdown (a flat stretch at the peak) */
-            v4d pk = v4_set1(peak);
-            v4i under = V4CMP(e1, <, pk), level = V4CMP(e1, ==, pk);
-            if (under[0] & under[1] & under[2] & under[3]) {
-                v4d dd = (e1 - pk) * inv_peak;
-                U2v += dd * dd;
-                TRv = v4_sel(V4CMP(dd, <, TRv), dd, TRv);
-                in_dd = 1;
-            } else if (!in_dd && (level[0] & level[1] & level[2] & level[3])) {
-                peak_i = bi + 3;
-            } else {
-                for (int l = 0; l < 4; l++) {
-                    double e = e1[l];
-                    int64_t i = bi + l;
-                    if (e >= peak) {
-                        if (in_dd) { /* a new peak closes the running drawdown period */
-                            double tv = v4_min(TRv), tr = trs < tv ? trs : tv;
-                            int64_t dur = i - peak_i, dur_ms = tm ? tm[i] - tm[peak_i] : 0;
-                            max_dur = dur > max_dur ? dur : max_dur;
-                            max_dur_ms = dur_ms > max_dur_ms ? dur_ms : max_dur_ms;
-                            dd_sum += tr;
-                            dd_count++;
-                            mdd = tr < mdd ? tr : mdd;
-                            in_dd = 0;
-                            trs = CT__INF;
-                            TRv = inf;
-                        }
-                        if (e != peak) { /* a higher peak (an equal one changes nothing) */
-                            peak = e;
-                            inv_peak = 1.0 / e;
-                        }
-                        peak_i = i;
-                    } else {
-                        double dd = (e - peak) * inv_peak;
-                        U2s += dd * dd;
-                        trs = dd < trs ? dd : trs;
-                        in_dd = 1;
-                    }
-                }
-            }
-            if (need_r)
-                memcpy(rbuf + (bi - a), &r, sizeof(r));
-        }
-        /* the groups' phases over the chunk's returns (each with only its own accumulators
-         * live, so none spills to memory) */
-        v4d TI = (double)(a - 1) - xbar + lane; /* regression index - its mean (exact: halves) */
-        if (do_log)
-            for (int64_t q = 0; q < len; q += 4) {
-                const int64_t bq = a + q;
-                v4d r = v4_load(rbuf + q), e1 = v4_load(E + bq);
-                EMIN = v4_sel(V4CMP(e1, <, EMIN), e1, EMIN); /* the log curve needs positive equity */
-                /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its series
-                 * to r^9 where |r| <= 1/64 (error below 1e-17 of the value), libm's otherwise */
-                v4d ar = (v4d)((v4i)r & ~(v4i)v4_set1(-0.0));
-                /* one test of all four lanes: bit 0 some move, bit 1 some large (or NaN) one */
-                int64_t kind = v4_any(V4CMP(r, !=, zero) & 1) | (v4_any(V4CMP(ar, <=, v4_set1(1.0 / 64)) ^ -1) & 2);
-                v4d l = zero; /* four bars without a move (no position): the level stays */
-                if (kind) {
-                    if (kind == 1) {
-                        /* Estrin's scheme: a short dependency chain, so vectors overlap */
-                        v4d r2 = r * r, r4 = r2 * r2;
-                        v4d p01 = 1.0 - r * 0.5, p23 = 1.0 / 3 - r * 0.25, p45 = 0.2 - r * (1.0 / 6);
-                        v4d p67 = 1.0 / 7 - r * 0.125;
-                        v4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67;
-                        l = r * (q0 + r4 * (q1 + r4 * (1.0 / 9)));
-                    } else {
-                        for (int j = 0; j < 4; j++)
-                            l[j] = log1p(r[j]);
-                    }
-                }
-                /* running sum: prefix sums inside the vector, plus the last bar's level */
-                l += __builtin_shufflevector(l, zero, 4, 0, 1, 2);
-                l += __builtin_shufflevector(l, zero, 4, 5, 0, 1);
-                v4d y = l + YC;
-                YC += __builtin_shufflevector(l, l, 3, 3, 3, 3); /* the same sums as y[3] */
-                Y1 += y;
-                Y2 += y * y;
-                XY += TI * y;
-                TI += 4.0;
-            }
-        if (do_bench && bl) {
-            /* benchmark levels (the feed's close, same bars): every return defined, so the
-             * count and the sum of x are the pass's own (set after the loop) */
-            for (int64_t q = 0; q < len; q += 4) {
-                const int64_t bq = a + q;
-                v4d x = v4_load(rbuf + q) - c;
-                v4d b0 = v4_load(bl + bq - 1), b = (v4_load(bl + bq) - b0) / b0;
-                v4d xb = b - cb, xd = x - xb;
-                B1 += xb;
-                B2 += xb * xb;
-                RB += x * xb;
-                T1 += xd;
-                T2 += xd * xd;
-            }
-        } else if (do_bench) {
-            /* aligned host returns: NaN where the benchmark has no point */
-            for (int64_t q = 0; q < len; q += 4) {
-                const int64_t bq = a + q;
-                v4d x = v4_load(rbuf + q) - c, b = v4_load(br + bq - 1);
-                v4i ok = V4CMP(b, ==, b);
-                v4d xb = v4_sel(ok, b - cb, zero), xr = v4_sel(ok, x, zero), xd = xr - xb;
-                NB += v4_sel(ok, one, zero);
-                B1 += xb;
-                B2 += xb * xb;
-                RB += xr * xb;
-                X1 += xr;
-                T1 += xd;
-                T2 += xd * xd;
-                for (int l = 0; l < 4; l++)
-                    bprod *= ok[l] ? 1.0 + b[l] : 1.0;
-            }
-        }
-        if (keep_pct)
-            for (int64_t q = 0; q < len; q += 4) {
-                v4d r = v4_load(rbuf + q);
-                /* percentile brackets: compare four returns with both brackets, count those
-                 * below and the zeros, append the non-zero ones inside (a slot past the count
-                 * takes the writes of returns not kept) */
-                v4i bl5 = V4CMP(r, <, vlo5), in5 = V4CMP(r, >=, vlo5) & V4CMP(r, <=, vhi5), z = V4CMP(r, ==, zero);
-                v4i in95 = V4CMP(r, >=, vlo95) & V4CMP(r, <=, vhi95);
-                B5N -= bl5;
-                B5S += v4_sel(bl5, r, zero);
-                B95N -= V4CMP(r, <, vlo95);
-                ZC -= z;
-                v4i keep5 = in5 & ~z, keep95 = in95 & ~z, kk = keep5 | keep95;
-                if (kk[0] | kk[1] | kk[2] | kk[3]) /* rare: the brackets are narrow */
-                    for (int l = 0; l < 4; l++) {
-                        buf5[n5] = r[l];
-                        n5 -= keep5[l];
-                        buf95[n95] = r[l];
-                        n95 -= keep95[l];
-                    }
-            }
-        if (keep_pct && (n5 > cap || n95 > cap)) {
-            /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
-            b5->overflow = b95->overflow = 1;
-            keep_pct = 0;
-        }
-    }
-    if (do_pct) {
-        if (keep_pct) {
-            b5->nbuf = n5;
-            b95->nbuf = n95;
-        } else {
-            kp->b5 = kp->b95 = NULL;
-        }
-    }
-    if (do_bench && bl) { /* every bar of the pass had its benchmark return */
-        NB = v4_set1((double)((bi - 1) / 4));
-        X1 = S1;
-    }
-    kp->S1 = S1, kp->S2 = S2, kp->S3 = S3, kp->S4 = S4, kp->D2 = D2, kp->NG = NG;
-    kp->Y1 = Y1, kp->Y2 = Y2, kp->XY = XY, kp->EMIN = EMIN, kp->U2v = U2v;
-    kp->NB = NB, kp->B1 = B1, kp->B2 = B2, kp->RB = RB, kp->X1 = X1, kp->T1 = T1, kp->T2 = T2;
-    kp->B5N = B5N, kp->B95N = B95N, kp->ZC = ZC, kp->HELD = HELD;
-    kp->B5S = B5S;
-    kp->bprod = bprod;
-    kp->y_prev = YC[0];
-    if (in_dd) {
-        double tv = v4_min(TRv);
-        kp->trough = trs < tv ? trs : tv;
-        mdd = kp->trough < mdd ? kp->trough : mdd;
-    }
-    kp->peak = peak, kp->inv_peak = inv_peak, kp->mdd = mdd, kp->U2 = U2s, kp->dd_sum = dd_sum;
-    kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;
-    kp->in_dd = in_dd;
-    return bi;
-}
+static int g_max_level = -1; /* tests: the widest build the kernel may pick (-1: any) */
 
-/* The pass with the group flags made constant for the two common cases: the core metrics only
- * (the optimizer's headline columns) and every group; other combinations test them at run time.
- * w: the build has four-lane registers (see V4CMP). */
-#define CT__PASS_DISPATCH(k, E, bl, br, n, w)                                                           \
-    do {                                                                                                \
-        const int do_log_ = !(k)->skip_log, do_bench_ = (bl) != NULL || (br) != NULL;                   \
-        const int do_pct_ = (k)->b5 != NULL;                                                            \
-        if (!do_log_ && !do_bench_ && !do_pct_)                                                         \
-            return pass_body(k, E, bl, br, n, 0, 0, 0, w);                                              \
-        if (do_log_ && do_bench_ && do_pct_)                                                            \
-            return pass_body(k, E, bl, br, n, 1, 1, 1, w);                                              \
-        return pass_body(k, E, bl, br, n, do_log_, do_bench_, do_pct_, w);                              \
-    } while (0)
+void ct__metrics_kernel_force_level(int level) { g_max_level = level; }
 
-static int64_t pass_generic(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+int ct__metrics_kernel_level(void)
 {
-    CT__PASS_DISPATCH(k, E, bl, br, n, 0);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) static int64_t pass_avx2(kstate *k, const double *E, const double *bl,
-                                                         const double *br, int64_t n)
-{
-    CT__PASS_DISPATCH(k, E, bl, br, n, 1);
-}
+#if defined(CT__PASS_X86)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2"))
+        return 1;
 #endif
+    return 0;
+}
 
-static int g_force_generic; /* tests: run the portable build on any CPU */
-
-void ct__metrics_kernel_force_generic(int on) { g_force_generic = on; }
-
-/* The pass in the widest build this CPU runs (same results either way). */
-static int64_t run_pass(kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+/* The pass in the widest build this CPU runs (same results whichever runs). */
+static int64_t run_pass(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (!g_force_generic && __builtin_cpu_supports("avx2"))
-        return pass_avx2(k, E, bl, br, n);
+    int level = ct__metrics_kernel_level();
+    if (g_max_level >= 0 && level > g_max_level)
+        level = g_max_level;
+#if defined(CT__PASS_X86)
+    if (level == 2)
+        return ct__metrics_pass_avx512(k, E, bl, br, n);
+    if (level == 1)
+        return ct__metrics_pass_avx2(k, E, bl, br, n);
 #endif
-    return pass_generic(k, E, bl, br, n);
+    return ct__metrics_pass_generic(k, E, bl, br, n);
+}
+
+/* The lanes of a pass sum folded in a fixed order. */
+static double lanes_sum(const double *v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+
+static double lanes_min(const double *v)
+{
+    double m = v[0];
+    for (int l = 1; l < CT__LANES; l++)
+        m = v[l] < m ? v[l] : m;
+    return m;
 }
 
 ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
@@ -764,7 +450,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     /* percentile brackets from a strided sample */
     const double h5 = (dm - 1.0) * 0.05, h95 = (dm - 1.0) * 0.95;
     const int64_t k5 = m > 0 ? (int64_t)floor(h5) : 0, k95 = m > 0 ? (int64_t)floor(h95) : 0;
-    bracket b5, b95;
+    ct__bracket b5, b95;
     memset(&b5, 0, sizeof(b5));
     memset(&b95, 0, sizeof(b95));
     double *brbuf = NULL;
@@ -779,43 +465,61 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         int64_t cap = (int64_t)((double)m * (2.0 * (double)g + 2) / (double)S * 2.0) + 1024;
         /* the sample, then each bracket's buffer with the slack the vector pass writes past the
          * count before its check at the chunk end */
-        brbuf = ct__malloc_array((size_t)(S + 2 * (cap + CHUNK + 1)), sizeof(double));
+        brbuf = ct__malloc_array((size_t)(S + 2 * (cap + CT__CHUNK + CT__LANES)), sizeof(double));
         if (!brbuf)
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the percentile brackets");
-        double *smp = brbuf + 2 * (cap + CHUNK + 1);
+        double *smp = brbuf + 2 * (cap + CT__CHUNK + CT__LANES);
         for (int64_t j = 0; j < S; j++) {
             int64_t i = 1 + j * stride;
             smp[j] = (E[i] - E[i - 1]) / E[i - 1];
         }
         const int64_t rk[4] = {p5 - g, p5 + g + 1, p95 - g, p95 + g + 1};
         double q[4];
-        for (int j = 0, from = 0; j < 4; j++) {
-            select_kth(smp, from, S - 1, rk[j]);
-            q[j] = smp[rk[j]];
-            from = (int)rk[j] + 1;
+        /* the sample as [negatives | zeros | positives] first: flat stretches make many zeros,
+         * and each rank is then selected within its own part */
+        const int64_t nneg = split_below(smp, 0, S - 1, 0.0);
+        int64_t nlz = nneg;
+        for (int64_t i = nneg; i < S; i++) { /* then the zeros */
+            double t = smp[i];
+            smp[i] = smp[nlz];
+            smp[nlz] = t;
+            nlz += t == 0.0;
+        }
+        for (int64_t j = 0, from = 0; j < 4; j++) {
+            int64_t r = rk[j];
+            if (r < nneg) {
+                select_kth(smp, from, nneg - 1, r);
+                q[j] = smp[r];
+            } else if (r < nlz) {
+                q[j] = 0.0;
+            } else {
+                select_kth(smp, from > nlz ? from : nlz, S - 1, r);
+                q[j] = smp[r];
+            }
+            from = r + 1;
         }
         b5.lo = q[0];
         b5.hi = q[1];
         b95.lo = q[2];
         b95.hi = q[3];
         b5.buf = brbuf;
-        b95.buf = brbuf + cap + CHUNK + 1;
+        b95.buf = brbuf + cap + CT__CHUNK + CT__LANES;
         b5.cap = b95.cap = cap;
     }
 
-    kstate k;
+    ct__kstate k;
     memset(&k, 0, sizeof(k));
     k.c = c;
     k.bprod = 1.0;
     k.cb = cb;
-    k.lg0 = lg0 + cy;
     k.y_prev = -cy; /* log(E[0]/E[0]) - cy */
     k.xbar = xbar;
     k.peak = E[0];
     k.inv_peak = 1.0 / E[0];
     k.tm = tm;
     k.skip_log = skip_log;
-    k.EMIN = v4_set1(E[0]);
+    for (int l = 0; l < CT__LANES; l++)
+        k.EMIN[l] = E[0];
     k.b5 = use_brackets ? &b5 : NULL;
     k.b95 = use_brackets ? &b95 : NULL;
     k.pos = s->position;
@@ -823,7 +527,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     if (s->position) {
         /* exposure: bar 0, the pass's bars, the tail */
         int64_t held = s->position[0] != 0.0;
-        for (int l = 0; l < 4; l++)
+        for (int l = 0; l < CT__LANES; l++)
             held += k.HELD[l];
         for (int64_t i = bi; i < n; i++)
             held += s->position[i] != 0.0;
@@ -831,20 +535,21 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     }
     if (k.b5) {
         int64_t zc = 0;
-        for (int l = 0; l < 4; l++) {
+        for (int l = 0; l < CT__LANES; l++) {
             b5.below += k.B5N[l];
             b95.below += k.B95N[l];
             zc += k.ZC[l];
         }
-        /* the pass's zeros are inside a bracket when it holds 0 (the tail's are counted there) */
+        /* the pass's zeros are inside a bracket when it holds 0, below it when lo > 0 (the
+         * tail's are counted there) */
         b5.zeros += (b5.lo <= 0.0 && 0.0 <= b5.hi) ? zc : 0;
         b95.zeros += (b95.lo <= 0.0 && 0.0 <= b95.hi) ? zc : 0;
-        b5.below_sum += v4_sum(k.B5S);
+        b5.below_sum += lanes_sum(k.B5S);
     }
     for (; bi < n; bi++)
         scalar_step(&k, E, bl, br, bi);
     double mdd = k.mdd, trough = k.trough, dd_sum = k.dd_sum, bprod = k.bprod;
-    double U2 = k.U2 + v4_sum(k.U2v);
+    double U2 = k.U2 + lanes_sum(k.U2v);
     int64_t peak_i = k.peak_i, dd_count = k.dd_count, max_dur = k.max_dur, max_dur_ms = k.max_dur_ms, nb;
     int in_dd = k.in_dd;
     if (in_dd) {
@@ -854,7 +559,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         dd_sum += trough;
         dd_count++;
     }
-#define LANES(v) v4_sum(k.v)
+#define LANES(v) lanes_sum(k.v)
     nb = (int64_t)LANES(NB);
 
     /* drawdown family (defined from one point on) */
@@ -910,7 +615,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         double y1 = LANES(Y1), xy = LANES(XY);
         double syy = LANES(Y2) - y1 * y1 / dm;
         /* the log curve needs positive equity (a leveraged or short run can go to 0 or below) */
-        int positive = v4_min(k.EMIN) > 0;
+        int positive = lanes_min(k.EMIN) > 0;
         out[CT_M_stability] = (syy > 1e-300 && !skip_log && positive) ? (xy * xy) / (sxx * syy) : CT__NaN;
     }
 
@@ -922,7 +627,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
              (k5 + 1 >= m ? k5 : k5 + 1) < b5.below + b5.nbuf + b5.zeros && b95.below <= k95 &&
              (k95 + 1 >= m ? k95 : k95 + 1) < b95.below + b95.nbuf + b95.zeros;
     if (ok) {
-        int64_t nn5 = split_signs(b5.buf, b5.nbuf), nn95 = split_signs(b95.buf, b95.nbuf);
+        int64_t nn5 = split_signs(b5.buf, b5.nbuf, &b5), nn95 = split_signs(b95.buf, b95.nbuf, &b95);
         double part;
         lo5 = bracket_rank(b5.buf, b5.nbuf, nn5, b5.zeros, k5 - b5.below, &part);
         csum = b5.below_sum + part;
@@ -962,17 +667,18 @@ bench:
     /* benchmark-relative metrics over the aligned returns */
     if (nb >= 2) {
         double dn = (double)nb;
-        double bm = LANES(B1) / dn, xm = LANES(X1) / dn;
-        double vb = LANES(B2) / dn - bm * bm; /* population variance of b */
-        double cov = LANES(RB) / dn - xm * bm;
+        double b1 = LANES(B1), b2 = LANES(B2), rb = LANES(RB), t1 = LANES(T1), t2 = LANES(T2);
+        double bm = b1 / dn, xm = (bl ? s1 : LANES(X1)) / dn;
+        double vb = b2 / dn - bm * bm; /* population variance of b */
+        double cov = rb / dn - xm * bm;
         if (vb >= 1e-30) {
             double beta = cov / vb;
             out[CT_M_beta] = beta;
             double al = (c + xm) - beta * (cb + bm); /* mean(r - beta b) */
             out[CT_M_alpha] = pow(1.0 + al, A) - 1.0;
         }
-        double tm1 = LANES(T1) / dn;
-        double vt = (LANES(T2) / dn - tm1 * tm1) * dn / (dn - 1.0);
+        double tm1 = t1 / dn;
+        double vt = (t2 / dn - tm1 * tm1) * dn / (dn - 1.0);
         if (vt < 0)
             vt = 0;
         double te = sqrt(vt);

@@ -116,9 +116,12 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out);
 /* The kernel's vectorizable natural log of a positive finite double (exposed for its test). */
 double ct__fast_log(double x);
 
-/* Tests only (not thread-safe): 1 makes the kernel run its portable build even where the CPU has
- * AVX2, to check that both give bit-identical metrics; 0 restores the run-time choice. */
-void ct__metrics_kernel_force_generic(int on);
+/* The widest build of the kernel's pass this CPU runs: 0 portable, 1 AVX2, 2 AVX-512. */
+int ct__metrics_kernel_level(void);
+
+/* Tests and benchmarks only (not thread-safe): caps the build the kernel picks (0 portable, 1 AVX2,
+ * 2 AVX-512), to check that all give bit-identical metrics; -1 restores the run-time choice. */
+void ct__metrics_kernel_force_level(int level);
 
 /* Periods per year of a result: its setting, or 365 days / interval (daily: 365). */
 double ct__result_ppy(const ct_result *r);

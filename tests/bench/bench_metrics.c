@@ -8,6 +8,7 @@
  *     core metrics), then the core plus each costly group (stability, percentiles, benchmark);
  *   - a plain loop over the equity computing only mean and standard deviation of the returns,
  *     the floor any single pass over the curve pays;
+ *   - every metric again in each narrower build of the pass this CPU runs (portable, AVX2);
  *   - ct_result_json (2000 equity points, and the full curve) and ct_result_report_html, with
  *     the file sizes.
  * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared, loaded machine wall
@@ -144,6 +145,20 @@ static void bench_one(const ct_feed *feed, const char *label)
             gt[g] = fmin(gt[g], now_s() - t3);
         }
     }
+    /* the full set in each narrower build of the pass this CPU runs (same bits, other speed) */
+    static const char *const level_name[3] = {"portable", "AVX2", "AVX-512"};
+    const int top = ct__metrics_kernel_level();
+    double lt[3] = {1e9, 1e9, 1e9};
+    for (int level = 0; level < top; level++) {
+        ct__metrics_kernel_force_level(level);
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now_s();
+            if (ct__metrics_compute(r, vals) != CT_OK)
+                exit(1);
+            lt[level] = fmin(lt[level], now_s() - t0);
+        }
+        ct__metrics_kernel_force_level(-1);
+    }
     char html[256], json[256];
     snprintf(html, sizeof(html), "bench_metrics_%d.html", (int)getpid());
     snprintf(json, sizeof(json), "bench_metrics_%d.json", (int)getpid());
@@ -180,6 +195,10 @@ static void bench_one(const ct_feed *feed, const char *label)
     for (int g = 0; g < NG; g++)
         printf("%-6s select: %-26s %6.2f ms = %5.1f%% of the backtest\n", label, group_name[g], gt[g] * 1e3,
                100.0 * gt[g] / bt);
+    printf("%-6s the pass built for %s (this CPU's choice)\n", label, level_name[top]);
+    for (int level = 0; level < top; level++)
+        printf("%-6s metrics (%d), %-8s build %6.2f ms = %5.1f%% of the backtest\n", label, ct_metric_count(),
+               level_name[level], lt[level] * 1e3, 100.0 * lt[level] / bt);
     printf("%-6s report %7.1f ms, %7.1f KB | json (2000 points) %6.1f ms, %7.1f KB | json (full curve) %7.1f ms, "
            "%8.1f KB\n",
            label, rep_t * 1e3, (double)hsize / 1024.0, js_t * 1e3, (double)js_len / 1024.0, jsf_t * 1e3,

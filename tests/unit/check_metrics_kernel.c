@@ -1,9 +1,10 @@
 /*
  * The metric kernel's vector pass (src/metrics/kernel.c) against a plain scalar transcription of
- * the definitions in docs/metrics.md, and its portable build against the AVX2 one (bit-identical).
- * Curves mix flat stretches at the peak (no position), new highs, drawdowns that recover and one
- * that does not, so every branch of the four-bar drawdown step runs; lengths cover the scalar
- * tail, the short-curve percentile path and both sample sizes of the bracket path.
+ * the definitions in docs/metrics.md, and every build of the pass this CPU runs (portable, AVX2,
+ * AVX-512) against the others (bit-identical). Curves mix flat stretches (no position, at the peak
+ * and under it), new highs, drawdowns that recover and one that does not, so every branch of the
+ * eight-bar drawdown step and the flat-block path runs; lengths cover the scalar tail, the
+ * short-curve percentile path and both sample sizes of the bracket path.
  */
 #include <math.h>
 #include <stdio.h>
@@ -173,7 +174,7 @@ END_TEST
 
 static int same_bits(double a, double b) { return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0; }
 
-/* the portable build and the AVX2 build (where this CPU has it) give the same bits */
+/* every build of the pass this CPU runs gives the same bits */
 START_TEST(test_generic_build_identical)
 {
     int64_t n = k_sizes[_i];
@@ -185,12 +186,35 @@ START_TEST(test_generic_build_identical)
         t[i] = 1704067200000LL + i * 60000;
     ct_result *res = result_of(n, e, pos, close);
     double a[128], b[128];
+    const int top = ct__metrics_kernel_level();
     ck_assert_ok(ct__metrics_compute(res, a));
-    ct__metrics_kernel_force_generic(1);
-    ck_assert_ok(ct__metrics_compute(res, b));
-    ct__metrics_kernel_force_generic(0);
-    for (int32_t i = 0; i < ct_metric_count(); i++)
-        ck_assert_msg(same_bits(a[i], b[i]), "n=%lld %s: %.17g vs %.17g", (long long)n, ct_metric_name(i), a[i], b[i]);
+    for (int level = 0; level < top; level++) {
+        ct__metrics_kernel_force_level(level);
+        ck_assert_ok(ct__metrics_compute(res, b));
+        ct__metrics_kernel_force_level(-1);
+        for (int32_t i = 0; i < ct_metric_count(); i++)
+            ck_assert_msg(same_bits(a[i], b[i]), "n=%lld build %d vs %d, %s: %.17g vs %.17g", (long long)n, level, top,
+                          ct_metric_name(i), a[i], b[i]);
+    }
+    /* the same curve wiped out from two thirds on: equity 0 is a flat stretch whose returns are
+     * 0/0 (NaN), not zeros, so the return metrics are undefined in every build */
+    if (n > 100) {
+        for (int64_t i = 2 * n / 3; i < n; i++)
+            res->equity[i] = 0.0;
+        ck_assert_ok(ct__metrics_compute(res, a));
+        ck_assert(isnan(a[CT_M_sharpe_ratio]) && isnan(a[CT_M_annual_volatility]));
+        ck_assert_double_eq(a[CT_M_max_drawdown], -1.0);
+        for (int level = 0; level < top; level++) {
+            ct__metrics_kernel_force_level(level);
+            ck_assert_ok(ct__metrics_compute(res, b));
+            ct__metrics_kernel_force_level(-1);
+            for (int32_t i = 0; i < ct_metric_count(); i++)
+                ck_assert_msg(same_bits(a[i], b[i]), "wiped out, n=%lld build %d, %s: %.17g vs %.17g", (long long)n,
+                              level, ct_metric_name(i), a[i], b[i]);
+        }
+        for (int64_t i = 0; i < n; i++)
+            res->equity[i] = e[i];
+    }
     /* a host benchmark series (the aligned-returns path), skipping every 7th point */
     int64_t nb = 0;
     for (int64_t i = 0; i < n; i++)
@@ -198,21 +222,24 @@ START_TEST(test_generic_build_identical)
             t[nb] = 1704067200000LL + i * 60000;
             close[nb++] = close[i];
         }
-    ct_metrics *m1 = NULL, *m2 = NULL;
+    ct_metrics *m1 = NULL;
     ck_assert_ok(ct_metrics_from_equity(res->time, e, n, t, close, nb, 0, 0, 0, &m1));
-    ct__metrics_kernel_force_generic(1);
-    ck_assert_ok(ct_metrics_from_equity(res->time, e, n, t, close, nb, 0, 0, 0, &m2));
-    ct__metrics_kernel_force_generic(0);
     int64_t total = 0;
     ck_assert_ok(ct_metrics_all(m1, a, 128, &total));
-    ck_assert_ok(ct_metrics_all(m2, b, 128, &total));
-    for (int32_t i = 0; i < ct_metric_count(); i++)
-        ck_assert_msg(same_bits(a[i], b[i]), "host benchmark, n=%lld %s: %.17g vs %.17g", (long long)n,
-                      ct_metric_name(i), a[i], b[i]);
     if (n > 100) /* the benchmark metrics ran */
         ck_assert(isfinite(a[CT_M_beta]) && isfinite(a[CT_M_tracking_error]));
+    for (int level = 0; level < top; level++) {
+        ct_metrics *m2 = NULL;
+        ct__metrics_kernel_force_level(level);
+        ck_assert_ok(ct_metrics_from_equity(res->time, e, n, t, close, nb, 0, 0, 0, &m2));
+        ct__metrics_kernel_force_level(-1);
+        ck_assert_ok(ct_metrics_all(m2, b, 128, &total));
+        for (int32_t i = 0; i < ct_metric_count(); i++)
+            ck_assert_msg(same_bits(a[i], b[i]), "host benchmark, n=%lld build %d, %s: %.17g vs %.17g", (long long)n,
+                          level, ct_metric_name(i), a[i], b[i]);
+        ct_metrics_destroy(m2);
+    }
     ct_metrics_destroy(m1);
-    ct_metrics_destroy(m2);
     ct_result_destroy(res);
     free(e);
     free(pos);

@@ -1,0 +1,266 @@
+/*
+ * The body of the metric pass, included once by each build (pass_generic.c, pass_avx2.c,
+ * pass_avx512.c) after it defined its eight-lane layer:
+ *   vd (eight doubles), vm (a lane mask) and
+ *   vzero vset1 vload vstore vadd vsub vmul vdiv vmin (a < b ? a : b) vabs vsel,
+ *   vlt vle veq vne (C's comparisons) mand mandn (a & ~b) mor mall many mbits (bit l = lane l),
+ *   mcount (lanes set), vsh1 vsh2 vsh4 (lanes moved up, zeros in),
+ *   vkeep (the masked lanes stored in lane order from dst, eight slots written; returns the count),
+ *   vb7 (lane 7 in every lane) and vlanes (0, 1, ..., 7),
+ * and CT__PASS_FN, the name of the exported pass. See pass.h for what the lanes hold.
+ *
+ * Per chunk of CT__CHUNK bars, the core loop computes the returns with their power sums,
+ * downside sums, exposure, drawdowns and the cross-moments with benchmark levels (two divisions
+ * per block, which overlap the rest), and marks the blocks of eight zero returns (no position: the
+ * equity does not move). Then, over the chunk's returns still in L1, one phase per costly group,
+ * each with only its own accumulators live: the log curve cumsum(log1p(r)) and its regression
+ * (stability; a flat block only repeats the last level), the cross-moments with host benchmark
+ * returns, the percentile brackets. Branches on the data are avoided where the outcome is hard
+ * to predict (measured: a flat-block branch in the core loop cost more than it saved).
+ */
+
+#define CT__HOT static inline __attribute__((always_inline))
+
+CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, const double *br, int64_t n,
+                          const int do_log, const int do_bench, const int do_pct)
+{
+    const vd zero = vzero(), one = vset1(1.0), C = vset1(kp->c), CB = vset1(kp->cb);
+    const double xbar = kp->xbar;
+    const int64_t *tm = kp->tm;
+    const double *pos = kp->pos;
+    ct__bracket *b5 = kp->b5, *b95 = kp->b95;
+    double *buf5 = do_pct ? b5->buf : NULL, *buf95 = do_pct ? b95->buf : NULL;
+    const vd vlo5 = vset1(do_pct ? b5->lo : 0), vhi5 = vset1(do_pct ? b5->hi : 0);
+    const vd vlo95 = vset1(do_pct ? b95->lo : 0), vhi95 = vset1(do_pct ? b95->hi : 0);
+    int64_t n5 = do_pct ? b5->nbuf : 0, n95 = do_pct ? b95->nbuf : 0, cap = do_pct ? b5->cap : 0;
+    int keep_pct = do_pct;
+    vd S1 = vload(kp->S1), S2 = vload(kp->S2), S3 = vload(kp->S3), S4 = vload(kp->S4);
+    vd D2 = vload(kp->D2), NG = vload(kp->NG), U2v = vload(kp->U2v), EMIN = vload(kp->EMIN);
+    vd Y1 = vload(kp->Y1), Y2 = vload(kp->Y2), XY = vload(kp->XY);
+    vd NB = vload(kp->NB), B1 = vload(kp->B1), B2 = vload(kp->B2), RB = vload(kp->RB), X1 = vload(kp->X1);
+    vd T1 = vload(kp->T1), T2 = vload(kp->T2), B5S = vload(kp->B5S);
+    int64_t B5N = 0, B95N = 0, ZC = 0, HELD = 0; /* counts (on the integer side: popcounts) */
+    double bprod = kp->bprod;
+    vd YC = vset1(kp->y_prev); /* the log level of the last bar done, in every lane */
+    /* drawdown state: the running period's trough is min(trs, lanes of TRv) (both +inf at a
+     * period's start); the deepest drawdown is folded in at each period's end */
+    const double inf = (double)INFINITY;
+    double peak = kp->peak, inv_peak = kp->inv_peak, mdd = kp->mdd, U2s = kp->U2, dd_sum = kp->dd_sum;
+    double trs = kp->in_dd ? kp->trough : inf;
+    vd TRv = vset1(inf);
+    int64_t peak_i = kp->peak_i, dd_count = kp->dd_count, max_dur = kp->max_dur, max_dur_ms = kp->max_dur_ms;
+    int in_dd = kp->in_dd;
+    const int need_r = do_log || do_pct || (do_bench && !bl);
+    double rbuf[CT__CHUNK] __attribute__((aligned(64))); /* the chunk's returns, for the phases */
+    unsigned char flat[CT__CHUNK / 8];                   /* 1: the block's eight returns are 0 */
+    int64_t bi = 1;
+    for (int64_t a = 1; a + 8 <= n; a += CT__CHUNK) {
+        const int64_t len = (n - a < CT__CHUNK ? n - a : CT__CHUNK) & ~(int64_t)7;
+        for (bi = a; bi < a + len; bi += 8) {
+            const int64_t q = bi - a;
+            vd e1 = vload(E + bi), e0 = vload(E + bi - 1);
+            if (do_log)
+                EMIN = vmin(e1, EMIN); /* the log curve needs positive equity */
+            if (pos)
+                HELD += mcount(vne(vload(pos + bi), zero));
+            /* returns and their sums, eight at a time */
+            vd r = vdiv(vsub(e1, e0), e0);
+            vd x = vsub(r, C), x2 = vmul(x, x);
+            S1 = vadd(S1, x);
+            S2 = vadd(S2, x2);
+            S3 = vadd(S3, vmul(x2, x));
+            S4 = vadd(S4, vmul(x2, x2));
+            /* a block of eight zero returns (no position: the equity did not move) keeps the
+             * log curve's level (a level of 0 gives NaN returns, not zeros) */
+            flat[q >> 3] = (unsigned char)mall(veq(r, zero));
+            vd ng = vmin(r, zero);
+            D2 = vadd(D2, vmul(ng, ng));
+            NG = vsub(NG, ng);
+            /* drawdowns: eight bars under the running peak are done at once, and so are eight
+             * bars level with it outside a drawdown (a flat stretch at the peak) */
+            vd pk = vset1(peak);
+            if (mall(vlt(e1, pk))) {
+                vd dd = vmul(vsub(e1, pk), vset1(inv_peak));
+                U2v = vadd(U2v, vmul(dd, dd));
+                TRv = vmin(dd, TRv);
+                in_dd = 1;
+            } else if (!in_dd && mall(veq(e1, pk))) {
+                peak_i = bi + 7;
+            } else {
+                double tv[CT__LANES];
+                vstore(tv, TRv);
+                for (int l = 0; l < CT__LANES; l++) {
+                    double e = E[bi + l];
+                    int64_t i = bi + l;
+                    if (e >= peak) {
+                        if (in_dd) { /* a new peak closes the running drawdown period */
+                            double tr = trs;
+                            for (int j = 0; j < CT__LANES; j++)
+                                tr = tv[j] < tr ? tv[j] : tr;
+                            int64_t dur = i - peak_i, dur_ms = tm ? tm[i] - tm[peak_i] : 0;
+                            max_dur = dur > max_dur ? dur : max_dur;
+                            max_dur_ms = dur_ms > max_dur_ms ? dur_ms : max_dur_ms;
+                            dd_sum += tr;
+                            dd_count++;
+                            mdd = tr < mdd ? tr : mdd;
+                            in_dd = 0;
+                            trs = inf;
+                            for (int j = 0; j < CT__LANES; j++)
+                                tv[j] = inf;
+                        }
+                        if (e != peak) { /* a higher peak (an equal one changes nothing) */
+                            peak = e;
+                            inv_peak = 1.0 / e;
+                        }
+                        peak_i = i;
+                    } else {
+                        double dd = (e - peak) * inv_peak;
+                        U2s += dd * dd;
+                        trs = dd < trs ? dd : trs;
+                        in_dd = 1;
+                    }
+                }
+                TRv = vload(tv);
+            }
+            if (do_bench && bl) {
+                /* benchmark levels (the feed's close, same bars): every return defined */
+                vd b0 = vload(bl + bi - 1), b = vdiv(vsub(vload(bl + bi), b0), b0);
+                vd xb = vsub(b, CB), xd = vsub(x, xb);
+                B1 = vadd(B1, xb);
+                B2 = vadd(B2, vmul(xb, xb));
+                RB = vadd(RB, vmul(x, xb));
+                T1 = vadd(T1, xd);
+                T2 = vadd(T2, vmul(xd, xd));
+            }
+            if (need_r)
+                vstore(rbuf + q, r);
+        }
+        const int64_t nblk = len >> 3;
+        if (do_log) {
+            /* regression index - its mean (exact: integers and halves) */
+            vd TI = vadd(vset1((double)(a - 1) - xbar), vlanes());
+            const vd v8 = vset1(8.0), small = vset1(1.0 / 64);
+            for (int64_t bk = 0; bk < nblk; bk++) {
+                vd y = YC; /* a flat block: the level stays */
+                if (!flat[bk]) {
+                    vd r = vload(rbuf + 8 * bk), l;
+                    if (mall(vle(vabs(r), small))) {
+                        /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its
+                         * series to r^9 where |r| <= 1/64 (error below 1e-17 of the value), by
+                         * Estrin's scheme (a short dependency chain, so blocks overlap) */
+                        vd r2 = vmul(r, r), r4 = vmul(r2, r2);
+                        vd p01 = vsub(one, vmul(r, vset1(0.5))), p23 = vsub(vset1(1.0 / 3), vmul(r, vset1(0.25)));
+                        vd p45 = vsub(vset1(0.2), vmul(r, vset1(1.0 / 6)));
+                        vd p67 = vsub(vset1(1.0 / 7), vmul(r, vset1(0.125)));
+                        vd q0 = vadd(p01, vmul(r2, p23)), q1 = vadd(p45, vmul(r2, p67));
+                        l = vmul(r, vadd(q0, vmul(r4, vadd(q1, vmul(r4, vset1(1.0 / 9))))));
+                    } else { /* a large move (or NaN) in the block: libm */
+                        double lv[CT__LANES];
+                        vstore(lv, r);
+                        for (int j = 0; j < CT__LANES; j++)
+                            lv[j] = log1p(lv[j]);
+                        l = vload(lv);
+                    }
+                    /* running sum: prefix sums inside the vector, plus the last bar's level */
+                    l = vadd(l, vsh1(l));
+                    l = vadd(l, vsh2(l));
+                    l = vadd(l, vsh4(l));
+                    y = vadd(l, YC);
+                    YC = vadd(YC, vb7(l)); /* the same sums as lane 7 of y */
+                }
+                Y1 = vadd(Y1, y);
+                Y2 = vadd(Y2, vmul(y, y));
+                XY = vadd(XY, vmul(TI, y));
+                TI = vadd(TI, v8);
+            }
+        }
+        if (do_bench && !bl) {
+            /* aligned host returns: NaN where the benchmark has no point */
+            for (int64_t bk = 0; bk < nblk; bk++) {
+                const int64_t bq = a + 8 * bk;
+                vd x = vsub(vload(rbuf + 8 * bk), C), b = vload(br + bq - 1);
+                vm ok = veq(b, b);
+                vd xb = vsel(ok, vsub(b, CB), zero), xr = vsel(ok, x, zero), xd = vsub(xr, xb);
+                NB = vadd(NB, vsel(ok, one, zero));
+                B1 = vadd(B1, xb);
+                B2 = vadd(B2, vmul(xb, xb));
+                RB = vadd(RB, vmul(xr, xb));
+                X1 = vadd(X1, xr);
+                T1 = vadd(T1, xd);
+                T2 = vadd(T2, vmul(xd, xd));
+                unsigned okb = mbits(ok);
+                for (int l = 0; l < CT__LANES; l++)
+                    bprod *= (okb >> l & 1u) ? 1.0 + br[bq - 1 + l] : 1.0;
+            }
+        }
+        if (keep_pct) {
+            for (int64_t bk = 0; bk < nblk; bk++) {
+                vd r = vload(rbuf + 8 * bk);
+                /* compare eight returns with both brackets, count those below and the zeros,
+                 * append the non-zero ones inside (without a branch: a block holds one about
+                 * half the time) */
+                vm bl5 = vlt(r, vlo5), bl95 = vlt(r, vlo95), z = veq(r, zero);
+                vm in5 = mandn(vle(r, vhi5), bl5), in95 = mandn(vle(r, vhi95), bl95);
+                B5N += mcount(bl5);
+                B5S = vadd(B5S, vsel(bl5, r, zero));
+                B95N += mcount(bl95);
+                ZC += mcount(z);
+                n5 += vkeep(buf5 + n5, mandn(in5, z), r);
+                n95 += vkeep(buf95 + n95, mandn(in95, z), r);
+            }
+            if (n5 > cap || n95 > cap) {
+                /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
+                b5->overflow = b95->overflow = 1;
+                keep_pct = 0;
+            }
+        }
+    }
+    if (do_pct) {
+        if (keep_pct) {
+            b5->nbuf = n5;
+            b95->nbuf = n95;
+        } else {
+            kp->b5 = kp->b95 = NULL;
+        }
+    }
+    if (do_bench && bl) /* every bar of the pass had its benchmark return */
+        kp->NB[0] += (double)(bi - 1);
+    else
+        vstore(kp->NB, NB);
+    vstore(kp->S1, S1), vstore(kp->S2, S2), vstore(kp->S3, S3), vstore(kp->S4, S4);
+    vstore(kp->D2, D2), vstore(kp->NG, NG), vstore(kp->U2v, U2v), vstore(kp->EMIN, EMIN);
+    vstore(kp->Y1, Y1), vstore(kp->Y2, Y2), vstore(kp->XY, XY);
+    vstore(kp->B1, B1), vstore(kp->B2, B2), vstore(kp->RB, RB), vstore(kp->X1, X1);
+    vstore(kp->T1, T1), vstore(kp->T2, T2), vstore(kp->B5S, B5S);
+    kp->B5N[0] += B5N, kp->B95N[0] += B95N, kp->ZC[0] += ZC, kp->HELD[0] += HELD;
+    kp->bprod = bprod;
+    {
+        double yc[CT__LANES];
+        vstore(yc, YC);
+        kp->y_prev = yc[0];
+    }
+    if (in_dd) {
+        double tv[CT__LANES], tr = trs;
+        vstore(tv, TRv);
+        for (int j = 0; j < CT__LANES; j++)
+            tr = tv[j] < tr ? tv[j] : tr;
+        kp->trough = tr;
+        mdd = tr < mdd ? tr : mdd;
+    }
+    kp->peak = peak, kp->inv_peak = inv_peak, kp->mdd = mdd, kp->U2 = U2s, kp->dd_sum = dd_sum;
+    kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;
+    kp->in_dd = in_dd;
+    return bi;
+}
+
+/* The pass with the group flags made constant for the two common cases: the core metrics only
+ * (the optimizer's headline columns) and every group; other combinations test them at run time. */
+int64_t CT__PASS_FN(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n)
+{
+    const int do_log = !k->skip_log, do_bench = bl != NULL || br != NULL, do_pct = k->b5 != NULL;
+    if (!do_log && !do_bench && !do_pct)
+        return pass_body(k, E, bl, br, n, 0, 0, 0);
+    if (do_log && do_bench && do_pct)
+        return pass_body(k, E, bl, br, n, 1, 1, 1);
+    return pass_body(k, E, bl, br, n, do_log, do_bench, do_pct);
+}
