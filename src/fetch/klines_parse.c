@@ -16,6 +16,44 @@
 static const double k_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+static int is_digit(char ch) { return (unsigned)(ch - '0') < 10; }
+
+/*
+ * Length of the number at p (0 if none): JSON's grammar, -?int(.digits)?([eE][+-]?digits)?, where
+ * int is 0 or a digit string without a leading zero; inside a string (leading_zeros) the integer
+ * part may have leading zeros. So "+1", "1.", ".5", "1e" and "0x10" are not numbers.
+ */
+static size_t number_len(const char *p, const char *e, int leading_zeros)
+{
+    const char *q = p;
+    if (q < e && *q == '-')
+        q++;
+    if (q >= e || !is_digit(*q))
+        return 0;
+    if (*q == '0' && !leading_zeros)
+        q++;
+    else
+        while (q < e && is_digit(*q))
+            q++;
+    if (q < e && *q == '.') {
+        q++;
+        if (q >= e || !is_digit(*q))
+            return 0;
+        while (q < e && is_digit(*q))
+            q++;
+    }
+    if (q < e && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < e && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= e || !is_digit(*q))
+            return 0;
+        while (q < e && is_digit(*q))
+            q++;
+    }
+    return (size_t)(q - p);
+}
+
 static int slow_strtod(const char *s, size_t len, double *out)
 {
     char buf[128];
@@ -24,16 +62,13 @@ static int slow_strtod(const char *s, size_t len, double *out)
         return -1;
     memcpy(buf, s, len);
     buf[len] = '\0';
+    /* strtod also takes "inf", "nan", hex, "+1", "1." and leading spaces: decimal numbers only */
+    if (number_len(s, s + len, 1) != len)
+        return -1;
     errno = 0;
     double v = strtod(buf, &end);
     if (end != buf + len || errno == ERANGE)
         return -1;
-    /* strtod accepts "inf", "nan", hex and leading spaces; decimal text only */
-    for (size_t i = 0; i < len; i++) {
-        char ch = buf[i];
-        if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '+' || ch == 'e' || ch == 'E'))
-            return -1;
-    }
     *out = v;
     return 0;
 }
@@ -72,7 +107,7 @@ int ct__dec_to_double(const char *s, size_t len, double *out)
             return slow_strtod(s, len, out); /* exponent or junk: let strtod decide */
         }
     }
-    if (!any)
+    if (!any || number_len(s, e, 1) != len) /* e.g. "1." or ".5" */
         return -1;
     while (m > (UINT64_C(1) << 53) && frac > 0 && m % 10 == 0) {
         m /= 10;
@@ -165,7 +200,7 @@ static int parse_int(cursor *c, int64_t *out)
         v = v * 10 + (uint64_t)(*p - '0');
         p++;
     }
-    if (p == d0)
+    if (p == d0 || (*d0 == '0' && p - d0 > 1)) /* JSON has no leading zeros */
         return -1;
     if (p < c->e && (*p == '.' || *p == 'e' || *p == 'E'))
         return -1;
@@ -191,12 +226,10 @@ static int parse_dec(cursor *c, double *out)
         return 0;
     }
     const char *b = c->p;
-    const char *q = b;
-    while (q < c->e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '+' || *q == 'e' || *q == 'E'))
-        q++;
-    if (q == b || ct__dec_to_double(b, (size_t)(q - b), out) != 0)
+    size_t nl = number_len(b, c->e, 0);
+    if (nl == 0 || (b + nl < c->e && (is_digit(b[nl]) || b[nl] == '.')) || ct__dec_to_double(b, nl, out) != 0)
         return -1;
-    c->p = q;
+    c->p = b + nl;
     return 0;
 }
 
@@ -218,15 +251,19 @@ static int skip_scalar(cursor *c)
         c->p = q + 1;
         return 0;
     }
-    const char *q = c->p;
-    while (q < c->e && *q != ',' && *q != ']' && *q != ' ' && *q != '\n' && *q != '\r' && *q != '\t') {
-        char ch = *q;
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || ch == '.' || ch == '-' || ch == '+' ||
-              ch == 'E'))
-            return -1;
-        q++;
+    /* a JSON number or literal, followed by a delimiter */
+    const char *b = c->p;
+    size_t nl = number_len(b, c->e, 0);
+    static const char *const lit[3] = {"true", "false", "null"};
+    for (int i = 0; i < 3 && nl == 0; i++) {
+        size_t ll = strlen(lit[i]);
+        if ((size_t)(c->e - b) >= ll && memcmp(b, lit[i], ll) == 0)
+            nl = ll;
     }
-    if (q == c->p)
+    if (nl == 0)
+        return -1;
+    const char *q = b + nl;
+    if (q < c->e && *q != ',' && *q != ']' && *q != ' ' && *q != '\n' && *q != '\r' && *q != '\t')
         return -1;
     c->p = q;
     return 0;
