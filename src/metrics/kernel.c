@@ -46,6 +46,25 @@ static double median3(double a, double b, double c)
     return c < lo ? lo : c > hi ? hi : c;
 }
 
+/* Reorder v[lo..hi] as [values < x | the rest], or [values == x | the rest] when `equal`,
+ * without branches (the outcome is data-dependent, so branches would mispredict half the time);
+ * returns the size of the front part. */
+static int64_t split_front(double *v, int64_t lo, int64_t hi, double x, int equal)
+{
+    int64_t st = lo;
+    for (int64_t i = lo; i <= hi; i++) {
+        double t = v[i];
+        v[i] = v[st];
+        v[st] = t;
+        st += equal ? t == x : t < x;
+    }
+    return st - lo;
+}
+
+static int64_t split_below(double *v, int64_t lo, int64_t hi, double x) { return split_front(v, lo, hi, x, 0); }
+
+static int64_t split_equal(double *v, int64_t lo, int64_t hi, double x) { return split_front(v, lo, hi, x, 1); }
+
 /*
  * Place the k-th smallest of v[lo..hi] at v[k], smaller-or-equal ones before it and
  * greater-or-equal after it. Quickselect with branch-free three-way partitions (the comparisons
@@ -65,24 +84,12 @@ static void select_kth(double *v, int64_t lo, int64_t hi, int64_t k)
                 return;
             pivot = v[i];
         }
-        int64_t st = lo;
-        for (int64_t i = lo; i <= hi; i++) {
-            double t = v[i];
-            v[i] = v[st];
-            v[st] = t;
-            st += t < pivot;
-        }
+        int64_t st = lo + split_below(v, lo, hi, pivot);
         if (k < st) {
             hi = st - 1;
             continue;
         }
-        int64_t eq = st;
-        for (int64_t i = st; i <= hi; i++) {
-            double t = v[i];
-            v[i] = v[eq];
-            v[eq] = t;
-            eq += t == pivot;
-        }
+        int64_t eq = st + split_equal(v, st, hi, pivot);
         if (k < eq)
             return; /* v[k] equals the pivot */
         lo = eq;    /* progress: at least the pivot's own value was moved */
@@ -225,20 +232,6 @@ CT__HOT void bracket_add(ct__bracket *b, double r)
     b->buf[b->nbuf] = r;
     b->nbuf += keep & room;
     b->overflow |= (int)(keep & !room);
-}
-
-/* Reorder v as [values < x | the rest] without branches (the outcome is data-dependent);
- * returns the number of values < x. */
-static int64_t split_below(double *v, int64_t lo, int64_t hi, double x)
-{
-    int64_t st = lo;
-    for (int64_t i = lo; i <= hi; i++) {
-        double t = v[i];
-        v[i] = v[st];
-        v[st] = t;
-        st += t < x;
-    }
-    return st - lo;
 }
 
 /* Reorder buf as [negatives | positives] (no zeros are kept); returns the number of negatives.
@@ -478,13 +471,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         /* the sample as [negatives | zeros | positives] first: flat stretches make many zeros,
          * and each rank is then selected within its own part */
         const int64_t nneg = split_below(smp, 0, S - 1, 0.0);
-        int64_t nlz = nneg;
-        for (int64_t i = nneg; i < S; i++) { /* then the zeros */
-            double t = smp[i];
-            smp[i] = smp[nlz];
-            smp[nlz] = t;
-            nlz += t == 0.0;
-        }
+        const int64_t nlz = nneg + split_equal(smp, nneg, S - 1, 0.0);
         for (int64_t j = 0, from = 0; j < 4; j++) {
             int64_t r = rk[j];
             if (r < nneg) {
