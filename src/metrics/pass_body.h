@@ -72,7 +72,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             S4 = vadd(S4, vmul(x2, x2));
             /* a block of eight zero returns (no position: the equity did not move) keeps the
              * log curve's level (a level of 0 gives NaN returns, not zeros) */
-            flat[q >> 3] = (unsigned char)mall(veq(r, zero));
+            if (do_log)
+                flat[q >> 3] = (unsigned char)mall(veq(r, zero));
             vd ng = vmin(r, zero);
             D2 = vadd(D2, vmul(ng, ng));
             NG = vsub(NG, ng);
