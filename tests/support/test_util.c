@@ -140,3 +140,22 @@ int ct_test_run(Suite *s)
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+ct_feed *ct_test_load_feed(const char *name)
+{
+    ct_feed *src = NULL;
+    ck_assert_ok(ct_feed_load(ct_test_data(name), CT_GAPS_KEEP, &src));
+    return src;
+}
+
+void ct_test_assert_same_rows(const ct_feed *got, const ct_feed *src, int64_t lo, int64_t n)
+{
+    ck_assert_int_eq(ct_feed_len(got), n);
+    if (n == 0)
+        return;
+    ck_assert_int_eq(ct_feed_interval_ms(got), ct_feed_interval_ms(src));
+    ck_assert(memcmp(ct_feed_time(got), ct_feed_time(src) + lo, (size_t)n * sizeof(int64_t)) == 0);
+    for (int32_t fld = CT_FIELD_OPEN; fld <= CT_FIELD_VOLUME; fld++)
+        ck_assert_msg(memcmp(ct_feed_column(got, fld), ct_feed_column(src, fld) + lo, (size_t)n * sizeof(double)) == 0,
+                      "column %d differs", (int)fld);
+}

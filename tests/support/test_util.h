@@ -24,6 +24,11 @@ void ct_test_failalloc_install(int64_t fail_at);
 void ct_test_failalloc_remove(void);
 int64_t ct_test_failalloc_count(void);  /* allocations attempted since install */
 
+/* A candle file of ct_test_data(name), gaps kept (the test fails if it does not load). */
+ct_feed *ct_test_load_feed(const char *name);
+/* The rows of `got` equal rows [lo, lo + n) of `src` exactly (interval, and memcmp of every column). */
+void ct_test_assert_same_rows(const ct_feed *got, const ct_feed *src, int64_t lo, int64_t n);
+
 /* a == b within 1e-9 absolute + rel relative; NaN equals NaN. */
 int ct_test_close(double a, double b, double rel);
 

@@ -38,26 +38,6 @@ static ct_fetcher *new_fetcher(void)
     return f;
 }
 
-static ct_feed *load_source(const char *name)
-{
-    ct_feed *src = NULL;
-    ck_assert_ok(ct_feed_load(ct_test_data(name), CT_GAPS_KEEP, &src));
-    return src;
-}
-
-/* The rows of `got` equal rows [lo, lo + n) of `src` exactly (memcmp of every column). */
-static void assert_same_rows(const ct_feed *got, const ct_feed *src, int64_t lo, int64_t n)
-{
-    ck_assert_int_eq(ct_feed_len(got), n);
-    if (n == 0)
-        return;
-    ck_assert_int_eq(ct_feed_interval_ms(got), ct_feed_interval_ms(src));
-    ck_assert(memcmp(ct_feed_time(got), ct_feed_time(src) + lo, (size_t)n * sizeof(int64_t)) == 0);
-    for (int32_t fld = CT_FIELD_OPEN; fld <= CT_FIELD_VOLUME; fld++)
-        ck_assert_msg(memcmp(ct_feed_column(got, fld), ct_feed_column(src, fld) + lo, (size_t)n * sizeof(double)) == 0,
-                      "column %d differs", (int)fld);
-}
-
 /* ------------------------------------------------------------------ parser */
 
 START_TEST(test_parse_exact)
@@ -240,12 +220,12 @@ START_TEST(test_download_equals_source)
         char sym[32], iv[8];
         if (strncmp(e->d_name, "binance_", 8) != 0 || sscanf(e->d_name, "binance_%31[A-Z0-9]_%7[0-9a-zA-Z]_", sym, iv) != 2)
             continue;
-        ct_feed *src = load_source(e->d_name), *got = NULL;
+        ct_feed *src = ct_test_load_feed(e->d_name), *got = NULL;
         int64_t n = ct_feed_len(src), ivms = ct_feed_interval_ms(src);
         const int64_t *t = ct_feed_time(src);
         ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, sym, iv, t[0], t[n - 1] + ivms, &got));
         ck_assert_str_eq(ct_feed_symbol(got), sym);
-        assert_same_rows(got, src, 0, n);
+        ct_test_assert_same_rows(got, src, 0, n);
         /* the exchange's gaps are kept and reported, not filled */
         ck_assert_int_eq(ct_feed_missing_bars(got), ct_feed_missing_bars(src));
         ct_feed_destroy(got);
@@ -273,7 +253,7 @@ static int64_t gapless_start(const ct_feed *src, int64_t need)
 
 START_TEST(test_paging_boundaries)
 {
-    ct_feed *src = load_source("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
     int64_t i0 = gapless_start(src, 1100);
     ck_assert_int_ge(i0, 0);
     const int64_t *t = ct_feed_time(src);
@@ -288,7 +268,7 @@ START_TEST(test_paging_boundaries)
         mock_reset();
         ct_feed *got = NULL;
         ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", t[i0], t[i0] + rows[k] * iv, &got));
-        assert_same_rows(got, src, i0, rows[k] <= 1100 ? rows[k] : ct_feed_lower_bound(src, t[i0] + rows[k] * iv) - i0);
+        ct_test_assert_same_rows(got, src, i0, rows[k] <= 1100 ? rows[k] : ct_feed_lower_bound(src, t[i0] + rows[k] * iv) - i0);
         char q[8192] = "";
         ck_assert_int_eq(ct_mock_count(&g_mock, "/klines", q, sizeof(q)), want_req[k]);
         ck_assert_msg(strstr(q, "limit=1000") != NULL, "%s", q);
@@ -299,7 +279,7 @@ START_TEST(test_paging_boundaries)
     ct_feed *got = NULL;
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_PAGE_LIMIT, 100));
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", t[i0], t[i0] + 1050 * iv, &got));
-    assert_same_rows(got, src, i0, 1050);
+    ct_test_assert_same_rows(got, src, i0, 1050);
     char q[16384] = "", want[128];
     ck_assert_int_eq(ct_mock_count(&g_mock, "/klines", q, sizeof(q)), 11);
     snprintf(want, sizeof(want), "startTime=%lld&", (long long)(t[i0] + 100 * iv - 1 + 1));
@@ -324,10 +304,10 @@ START_TEST(test_parallel_symbols)
     const int64_t a = 1685577600000LL, b = 1693526400000LL;
     ck_assert_ok(ct_fetcher_klines_many(f, CT_MARKET_SPOT, syms, 5, "15m", a, b, out));
     for (int i = 0; i < 5; i++) {
-        ct_feed *src = load_source(files[i]);
+        ct_feed *src = ct_test_load_feed(files[i]);
         int64_t lo = ct_feed_lower_bound(src, a), hi = ct_feed_lower_bound(src, b);
         ck_assert_str_eq(ct_feed_symbol(out[i]), syms[i]);
-        assert_same_rows(out[i], src, lo, hi - lo);
+        ct_test_assert_same_rows(out[i], src, lo, hi - lo);
         ct_feed_destroy(src);
         ct_feed_destroy(out[i]);
     }
@@ -360,9 +340,9 @@ static ct_status fetch_with_fault(ct_fetcher *f, const char *fault_json, ct_feed
 
 static void assert_fault_free_result(ct_feed *got)
 {
-    ct_feed *src = load_source("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
     int64_t lo = ct_feed_lower_bound(src, FAULT_A), hi = ct_feed_lower_bound(src, FAULT_B);
-    assert_same_rows(got, src, lo, hi - lo);
+    ct_test_assert_same_rows(got, src, lo, hi - lo);
     ct_feed_destroy(src);
 }
 
@@ -478,7 +458,7 @@ END_TEST
 
 START_TEST(test_open_bar)
 {
-    ct_feed *src = load_source("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
     const int64_t iv = 3600000;
     /* "now" is 30 min into the bar at FAULT_A + 100 h: that bar is still open */
     char cfg[128];
@@ -490,20 +470,20 @@ START_TEST(test_open_bar)
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_A + 200 * iv, &got));
     int64_t lo = ct_feed_lower_bound(src, FAULT_A);
     int64_t closed = ct_feed_lower_bound(src, FAULT_A + 100 * iv) - lo;
-    assert_same_rows(got, src, lo, closed);
+    ct_test_assert_same_rows(got, src, lo, closed);
     ck_assert_int_eq(ct_feed_time(got)[ct_feed_len(got) - 1], FAULT_A + 99 * iv);
     ct_feed_destroy(got);
     /* kept on request */
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_DROP_OPEN_BAR, 0));
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_A + 200 * iv, &got));
-    assert_same_rows(got, src, lo, closed + 1);
+    ct_test_assert_same_rows(got, src, lo, closed + 1);
     ct_feed_destroy(got);
     /* "now" exactly at the last millisecond of the bar: it is closed (close time = open + 1h - 1) */
     snprintf(cfg, sizeof(cfg), "{\"now\": %lld}", (long long)(FAULT_A + 101 * iv - 1));
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", cfg), 0);
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_DROP_OPEN_BAR, 1));
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_A + 200 * iv, &got));
-    assert_same_rows(got, src, lo, closed + 1);
+    ct_test_assert_same_rows(got, src, lo, closed + 1);
     ct_feed_destroy(got);
     ct_fetcher_destroy(f);
     ct_feed_destroy(src);

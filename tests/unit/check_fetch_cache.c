@@ -65,29 +65,11 @@ static ct_fetcher *new_fetcher(void)
     return f;
 }
 
-static ct_feed *load_source(const char *name)
-{
-    ct_feed *src = NULL;
-    ck_assert_ok(ct_feed_load(ct_test_data(name), CT_GAPS_KEEP, &src));
-    return src;
-}
-
-static void assert_same_rows(const ct_feed *got, const ct_feed *src, int64_t lo, int64_t n)
-{
-    ck_assert_int_eq(ct_feed_len(got), n);
-    if (n == 0)
-        return;
-    ck_assert(memcmp(ct_feed_time(got), ct_feed_time(src) + lo, (size_t)n * sizeof(int64_t)) == 0);
-    for (int32_t fld = CT_FIELD_OPEN; fld <= CT_FIELD_VOLUME; fld++)
-        ck_assert_msg(memcmp(ct_feed_column(got, fld), ct_feed_column(src, fld) + lo, (size_t)n * sizeof(double)) == 0,
-                      "column %d differs", (int)fld);
-}
-
 /* got equals the rows of src with open time in [a, b) */
 static void assert_range(const ct_feed *got, const ct_feed *src, int64_t a, int64_t b)
 {
     int64_t lo = ct_feed_lower_bound(src, a), hi = ct_feed_lower_bound(src, b);
-    assert_same_rows(got, src, lo, hi - lo);
+    ct_test_assert_same_rows(got, src, lo, hi - lo);
 }
 
 #define H1 "binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst"
@@ -99,7 +81,7 @@ static void assert_range(const ct_feed *got, const ct_feed *src, int64_t a, int6
 
 START_TEST(test_cache_reuse)
 {
-    ct_feed *src = load_source(H1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     ct_fetcher *f = new_fetcher();
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
     assert_range(got, src, A21, B21);
@@ -139,7 +121,7 @@ END_TEST
 
 START_TEST(test_cache_extend_both_ends)
 {
-    ct_feed *src = load_source(H1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     ct_fetcher *f = new_fetcher();
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
@@ -178,7 +160,7 @@ static void first_gap(const ct_feed *src, int64_t *after, int64_t *before)
 
 START_TEST(test_cache_exchange_gaps)
 {
-    ct_feed *src = load_source(H1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     int64_t after, before;
     first_gap(src, &after, &before);
     const int64_t a = after - 100 * IV_H, b = before + 100 * IV_H;
@@ -213,7 +195,7 @@ END_TEST
 
 START_TEST(test_cache_damaged)
 {
-    ct_feed *src = load_source(H1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     ct_fetcher *f = new_fetcher();
     ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
     ct_feed_destroy(got);
@@ -262,7 +244,7 @@ static pid_t spawn_fetch_child(int checkpoint_rows)
 
 START_TEST(test_resume_after_kill)
 {
-    ct_feed *src = load_source(M1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(M1), *got = NULL;
     /* 20 ms per request: 131 pages take about 3 s; kill the child after 40 pages */
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", "{\"delay_ms\": 20}"), 0);
     pid_t pid = spawn_fetch_child(10000);
@@ -284,7 +266,7 @@ START_TEST(test_resume_after_kill)
     ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
     int64_t kept = ct_feed_len(got);
     ck_assert_int_ge(kept, 30000);
-    assert_same_rows(got, src, 0, kept);
+    ct_test_assert_same_rows(got, src, 0, kept);
     ct_feed_destroy(got);
     /* the next fetch completes and downloads only what is missing */
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
@@ -313,7 +295,7 @@ START_TEST(test_two_processes)
 {
     /* two processes fetch the same symbol into one cache at once: the lock serializes them,
      * the second finds the data cached, and the file stays whole */
-    ct_feed *src = load_source(M1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(M1), *got = NULL;
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__config", "{\"delay_ms\": 5}"), 0);
     pid_t a = spawn_fetch_child(20000), b = spawn_fetch_child(20000);
     int sa = 0, sb = 0;
@@ -357,7 +339,7 @@ START_TEST(test_cli_fetch)
 {
     const char *cli = getenv("CT_CLI");
     ck_assert_ptr_nonnull(cli);
-    ct_feed *src = load_source(H1), *got = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     char out[4096], cache[2048], dir[2048];
     snprintf(cache, sizeof(cache), "%s/cli-cache", g_cache);
     snprintf(out, sizeof(out), "%s/btc.ctz", g_cache);
@@ -374,7 +356,7 @@ START_TEST(test_cli_fetch)
                     "1614556800000", "--out", dir, "--cache", cache, "--base-url", g_mock.url, "--futures", NULL};
     ck_assert_int_eq(run_cli(many), 0);
     snprintf(out, sizeof(out), "%s/ETHUSDT_1h.ctz", dir);
-    ct_feed *eth = load_source("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst");
+    ct_feed *eth = ct_test_load_feed("binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst");
     ck_assert_ok(ct_feed_load(out, CT_GAPS_KEEP, &got));
     assert_range(got, eth, A21, B21);
     ct_feed_destroy(got);
@@ -406,7 +388,7 @@ START_TEST(test_doc_example)
     /* January 2021 has 31 x 24 = 744 hourly bars and no gap in the source; 31 x 3 = 93 funding
      * events; the first is at k = 1609459200000 / 28800000 = 55884, k % 13 = 10, so the mock's
      * rate is (10 - 4) x 0.000025 = 0.00015 */
-    ct_feed *src = load_source(H1);
+    ct_feed *src = ct_test_load_feed(H1);
     int64_t last = ct_feed_lower_bound(src, 1612137600000LL) - 1;
     char want[256];
     snprintf(want, sizeof(want), "rows 744, missing bars 0, last close %.2f\nfunding events 93, first rate 0.00015000\n",
