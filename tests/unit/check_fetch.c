@@ -394,8 +394,10 @@ START_TEST(test_fault_fatal)
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "malformed kline response") != NULL, "%s", ct_fetcher_errmsg(f));
     ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"content_type\",\"skip\":1}]}", &got), CT_E_FORMAT);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "text/html") != NULL, "%s", ct_fetcher_errmsg(f));
-    /* 418 stops every transfer and says when the ban ends */
+    /* 418 stops every transfer and says when the ban ends (a long timeout: on a loaded machine a
+     * request timing out and being retried would change the request count this checks) */
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_TIMEOUT_MS, 30000));
     ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"418\",\"retry_after\":7200,\"skip\":1}]}", &got),
                      CT_E_RATE_LIMIT);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "ban ends in 7200 s") != NULL, "%s", ct_fetcher_errmsg(f));
@@ -403,6 +405,7 @@ START_TEST(test_fault_fatal)
     /* with 4 transfers in flight, the 418 aborts the 3 others (held 5 s by the mock, past the
      * 1.5 s timeout): had they been left running they would time out and be retried */
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 4));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_TIMEOUT_MS, 1500));
     ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"418\",\"retry_after\":60},"
                                          "{\"kind\":\"slow\",\"delay_ms\":5000,\"count\":10}]}", &got),
                      CT_E_RATE_LIMIT);
