@@ -12,11 +12,12 @@
  * Per chunk of CT__CHUNK bars, the core loop computes the returns with their power sums,
  * downside sums, exposure, drawdowns and the cross-moments with benchmark levels (two divisions
  * per block, which overlap the rest), and marks the blocks of eight zero returns (no position: the
- * equity does not move). Then, over the chunk's returns still in L1, one phase per costly group,
- * each with only its own accumulators live: the log curve cumsum(log1p(r)) and its regression
- * (stability; a flat block only repeats the last level), the cross-moments with host benchmark
- * returns, the percentile brackets. Branches on the data are avoided where the outcome is hard
- * to predict (measured: a flat-block branch in the core loop cost more than it saved).
+ * equity does not move). Then, over the chunk's returns still in L1: the log curve
+ * cumsum(log1p(r)) with its regression (stability) and the percentile brackets, together on the
+ * blocks that moved (a flat block only repeats the last level and adds eight zeros to the
+ * counts); the cross-moments with host benchmark returns. Branches on the data are avoided where
+ * the outcome is hard to predict (measured: a flat-block branch in the core loop cost more than
+ * it saved; in these phases the flags are known ahead and runs of flat blocks are long).
  */
 
 #define CT__HOT static inline __attribute__((always_inline))
@@ -53,6 +54,22 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     const int need_r = do_log || do_pct || (do_bench && !bl);
     double rbuf[CT__CHUNK] __attribute__((aligned(64))); /* the chunk's returns, for the phases */
     unsigned char flat[CT__CHUNK / 8];                   /* 1: the block's eight returns are 0 */
+    /* a block of eight returns r against both percentile brackets: count those below and the
+     * zeros, append the non-zero ones inside (without a branch: a block holds one about half the
+     * time) */
+#define CT__PCT_BLOCK(r)                                                                                               \
+    do {                                                                                                               \
+        vm bl5 = vlt(r, vlo5), bl95 = vlt(r, vlo95), z = veq(r, zero);                                                 \
+        vm in5 = mandn(vle(r, vhi5), bl5), in95 = mandn(vle(r, vhi95), bl95);                                          \
+        B5N += mcount(bl5);                                                                                            \
+        B5S = vadd(B5S, vsel(bl5, r, zero));                                                                           \
+        B95N += mcount(bl95);                                                                                          \
+        ZC += mcount(z);                                                                                               \
+        n5 += vkeep(buf5 + n5, mandn(in5, z), r);                                                                      \
+        n95 += vkeep(buf95 + n95, mandn(in95, z), r);                                                                  \
+    } while (0)
+    /* what a flat block adds to the counts: eight zeros, below a bracket whose lower bound is > 0 */
+    const int64_t flat5 = do_pct && b5->lo > 0 ? 8 : 0, flat95 = do_pct && b95->lo > 0 ? 8 : 0;
     int64_t bi = 1;
     for (int64_t a = 1; a + 8 <= n; a += CT__CHUNK) {
         const int64_t len = (n - a < CT__CHUNK ? n - a : CT__CHUNK) & ~(int64_t)7;
@@ -142,9 +159,13 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             vd TI = vadd(vset1((double)(a - 1) - xbar), vlanes());
             const vd v8 = vset1(8.0), small = vset1(1.0 / 64);
             for (int64_t bk = 0; bk < nblk; bk++) {
-                vd y = YC; /* a flat block: the level stays */
+                vd y = YC; /* a flat block: the level stays, and its zeros are only counted */
+                if (keep_pct && flat[bk])
+                    ZC += 8, B5N += flat5, B95N += flat95;
                 if (!flat[bk]) {
                     vd r = vload(rbuf + 8 * bk), l;
+                    if (keep_pct) /* the brackets here, while r is in a register */
+                        CT__PCT_BLOCK(r);
                     if (mall(vle(vabs(r), small))) {
                         /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its
                          * series to r^9 where |r| <= 1/64 (error below 1e-17 of the value), by
@@ -194,21 +215,13 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                     bprod *= (okb >> l & 1u) ? 1.0 + br[bq - 1 + l] : 1.0;
             }
         }
-        if (keep_pct) {
+        if (keep_pct && !do_log) { /* the brackets on their own: no flat-block flags */
             for (int64_t bk = 0; bk < nblk; bk++) {
                 vd r = vload(rbuf + 8 * bk);
-                /* compare eight returns with both brackets, count those below and the zeros,
-                 * append the non-zero ones inside (without a branch: a block holds one about
-                 * half the time) */
-                vm bl5 = vlt(r, vlo5), bl95 = vlt(r, vlo95), z = veq(r, zero);
-                vm in5 = mandn(vle(r, vhi5), bl5), in95 = mandn(vle(r, vhi95), bl95);
-                B5N += mcount(bl5);
-                B5S = vadd(B5S, vsel(bl5, r, zero));
-                B95N += mcount(bl95);
-                ZC += mcount(z);
-                n5 += vkeep(buf5 + n5, mandn(in5, z), r);
-                n95 += vkeep(buf95 + n95, mandn(in95, z), r);
+                CT__PCT_BLOCK(r);
             }
+        }
+        if (keep_pct) {
             if (n5 > cap || n95 > cap) {
                 /* too many inside a bracket: stop keeping (the exact fallback runs instead) */
                 b5->overflow = b95->overflow = 1;
@@ -252,6 +265,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;
     kp->in_dd = in_dd;
     return bi;
+#undef CT__PCT_BLOCK
 }
 
 /* The pass with the group flags made constant for the two common cases: the core metrics only

@@ -76,6 +76,23 @@ static void near(const char *name, int64_t n, double a, double b, double tol)
                   name, a, b);
 }
 
+static int same_bits(double a, double b) { return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0; }
+
+/* var_95, cvar_95 and tail_ratio as numpy defines them, from the m returns r (sorted here) */
+static void ref_percentiles(double *r, int64_t m, double *var, double *cvar, double *tail)
+{
+    qsort(r, (size_t)m, sizeof(double), cmp_d);
+    double h5 = (double)(m - 1) * 0.05, h95 = (double)(m - 1) * 0.95;
+    int64_t k5 = (int64_t)floor(h5), k95 = (int64_t)floor(h95);
+    double p5 = lerp_np(r[k5], r[k5 + 1 < m ? k5 + 1 : k5], h5 - (double)k5);
+    double p95 = lerp_np(r[k95], r[k95 + 1 < m ? k95 + 1 : k95], h95 - (double)k95), cs = 0;
+    for (int64_t i = 0; i <= k5; i++)
+        cs += r[i];
+    *var = p5;
+    *cvar = cs / (double)(k5 + 1);
+    *tail = p5 != 0 ? fabs(p95) / fabs(p5) : NAN;
+}
+
 /* the definitions of docs/metrics.md, one bar at a time */
 START_TEST(test_kernel_vs_scalar)
 {
@@ -153,16 +170,11 @@ START_TEST(test_kernel_vs_scalar)
         near("stability", n, out[CT_M_stability], cxy * cxy / (cxx * cyy), 1e-9);
     }
     if (m >= 1) {
-        qsort(r, (size_t)m, sizeof(double), cmp_d);
-        double h5 = (double)(m - 1) * 0.05, h95 = (double)(m - 1) * 0.95;
-        int64_t k5 = (int64_t)floor(h5), k95 = (int64_t)floor(h95);
-        double p5 = lerp_np(r[k5], r[k5 + 1 < m ? k5 + 1 : k5], h5 - (double)k5);
-        double p95 = lerp_np(r[k95], r[k95 + 1 < m ? k95 + 1 : k95], h95 - (double)k95), cs = 0;
-        for (int64_t i = 0; i <= k5; i++)
-            cs += r[i];
-        near("var_95", n, out[CT_M_var_95], p5, 1e-13);
-        near("cvar_95", n, out[CT_M_cvar_95], cs / (double)(k5 + 1), 1e-12);
-        near("tail_ratio", n, out[CT_M_tail_ratio], p5 != 0 ? fabs(p95) / fabs(p5) : NAN, 1e-12);
+        double var, cvar, tail;
+        ref_percentiles(r, m, &var, &cvar, &tail);
+        near("var_95", n, out[CT_M_var_95], var, 1e-13);
+        near("cvar_95", n, out[CT_M_cvar_95], cvar, 1e-12);
+        near("tail_ratio", n, out[CT_M_tail_ratio], tail, 1e-12);
     }
     ct_result_destroy(res);
     free(e);
@@ -171,8 +183,6 @@ START_TEST(test_kernel_vs_scalar)
     free(r);
 }
 END_TEST
-
-static int same_bits(double a, double b) { return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0; }
 
 /* every build of the pass this CPU runs gives the same bits */
 START_TEST(test_generic_build_identical)
@@ -248,6 +258,60 @@ START_TEST(test_generic_build_identical)
 }
 END_TEST
 
+/*
+ * The percentile brackets run inside the log-curve phase when stability is computed (flat blocks
+ * only counted) and on their own when it is not: both give the sorted reference's values, and
+ * the same bits. Curves: the mixed one (zeros inside the middle of the distribution), and a
+ * rising one with short flat stretches, whose zeros lie below the 5% bracket.
+ */
+START_TEST(test_percentiles_every_path)
+{
+    static const int64_t sizes[3] = {4099, 70001, 200003};
+    const int64_t n = sizes[_i % 3];
+    double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
+    double *close = malloc((size_t)n * sizeof(double)), *r = malloc((size_t)n * sizeof(double));
+    make_curve(n, 99 + (uint64_t)_i, e, pos, close);
+    if (_i >= 3) {
+        uint64_t s = 5 + (uint64_t)_i;
+        for (int64_t i = 1; i < n; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            double u = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+            double d = i % 1000 < 16 ? 0.0 : 0.001 + u * 0.0015;
+            e[i] = e[i - 1] * (1 + d);
+            pos[i] = d == 0.0 ? 0.0 : 1.0;
+        }
+    }
+    for (int64_t i = 1; i < n; i++)
+        r[i - 1] = (e[i] - e[i - 1]) / e[i - 1];
+    double var, cvar, tail;
+    ref_percentiles(r, n - 1, &var, &cvar, &tail);
+    if (_i >= 3)
+        ck_assert(r[(n - 1) / 20] > 0); /* the zeros are below the 5th percentile */
+    ct_result *res = result_of(n, e, pos, close);
+    double full[128], sel[128], sel2[128];
+    const int32_t pct[1] = {ct_metric_find("var_95")};
+    const int32_t pct_log[2] = {ct_metric_find("var_95"), ct_metric_find("stability")};
+    ck_assert_ok(ct__metrics_compute(res, full));
+    ck_assert_ok(ct__metrics_compute_select(res, pct, 1, sel));
+    ck_assert_ok(ct__metrics_compute_select(res, pct_log, 2, sel2));
+    static const int ids[3] = {CT_M_var_95, CT_M_cvar_95, CT_M_tail_ratio};
+    const double want[3] = {var, cvar, tail};
+    for (int j = 0; j < 3; j++) {
+        const char *nm = ct_metric_name(ids[j]);
+        near(nm, n, full[ids[j]], want[j], 1e-12);
+        ck_assert_msg(same_bits(full[ids[j]], sel[ids[j]]), "n=%lld %s: without stability %.17g, full %.17g",
+                      (long long)n, nm, sel[ids[j]], full[ids[j]]);
+        ck_assert_msg(same_bits(full[ids[j]], sel2[ids[j]]), "n=%lld %s: with stability %.17g, full %.17g",
+                      (long long)n, nm, sel2[ids[j]], full[ids[j]]);
+    }
+    ct_result_destroy(res);
+    free(e);
+    free(pos);
+    free(close);
+    free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metrics_kernel");
@@ -255,6 +319,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_kernel_vs_scalar, 0, N_SIZES);
     tcase_add_loop_test(tc, test_generic_build_identical, 0, N_SIZES);
+    tcase_add_loop_test(tc, test_percentiles_every_path, 0, 6);
     suite_add_tcase(s, tc);
     return s;
 }
