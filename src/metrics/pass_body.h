@@ -51,7 +51,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     vd TRv = vset1(inf);
     int64_t peak_i = kp->peak_i, dd_count = kp->dd_count, max_dur = kp->max_dur, max_dur_ms = kp->max_dur_ms;
     int in_dd = kp->in_dd;
-    const int need_r = do_log || do_pct || (do_bench && !bl);
+    const int need_r = do_log || do_pct || (do_bench && !bl), need_flat = do_log || do_pct;
     double rbuf[CT__CHUNK] __attribute__((aligned(64))); /* the chunk's returns, for the phases */
     unsigned char flat[CT__CHUNK / 8];                   /* 1: the block's eight returns are 0 */
     /* a block of eight returns r against both percentile brackets: count those below and the
@@ -89,7 +89,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             S4 = vadd(S4, vmul(x2, x2));
             /* a block of eight zero returns (no position: the equity did not move) keeps the
              * log curve's level (a level of 0 gives NaN returns, not zeros) */
-            if (do_log)
+            if (need_flat)
                 flat[q >> 3] = (unsigned char)mall(veq(r, zero));
             vd ng = vmin(r, zero);
             D2 = vadd(D2, vmul(ng, ng));
@@ -215,10 +215,14 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                     bprod *= (okb >> l & 1u) ? 1.0 + br[bq - 1 + l] : 1.0;
             }
         }
-        if (keep_pct && !do_log) { /* the brackets on their own: no flat-block flags */
+        if (keep_pct && !do_log) { /* the brackets on their own */
             for (int64_t bk = 0; bk < nblk; bk++) {
-                vd r = vload(rbuf + 8 * bk);
-                CT__PCT_BLOCK(r);
+                if (flat[bk]) {
+                    ZC += 8, B5N += flat5, B95N += flat95;
+                } else {
+                    vd r = vload(rbuf + 8 * bk);
+                    CT__PCT_BLOCK(r);
+                }
             }
         }
         if (keep_pct) {
