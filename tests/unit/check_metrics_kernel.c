@@ -38,6 +38,27 @@ static void make_curve(int64_t n, uint64_t seed, double *e, double *pos, double 
     }
 }
 
+/* a curve's arrays: equity, positions, close, and room for its returns */
+typedef struct curve {
+    double *e, *pos, *close, *r;
+} curve;
+
+static curve curve_alloc(int64_t n)
+{
+    curve c = {malloc((size_t)n * sizeof(double)), malloc((size_t)n * sizeof(double)),
+               malloc((size_t)n * sizeof(double)), malloc((size_t)n * sizeof(double))};
+    ck_assert(c.e && c.pos && c.close && c.r);
+    return c;
+}
+
+static void curve_free(curve *c)
+{
+    free(c->e);
+    free(c->pos);
+    free(c->close);
+    free(c->r);
+}
+
 static ct_result *result_of(int64_t n, const double *e, const double *pos, const double *close)
 {
     ct_result *r = ct__result_new();
@@ -97,8 +118,8 @@ static void ref_percentiles(double *r, int64_t m, double *var, double *cvar, dou
 START_TEST(test_kernel_vs_scalar)
 {
     int64_t n = k_sizes[_i];
-    double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
-    double *close = malloc((size_t)n * sizeof(double)), *r = malloc((size_t)n * sizeof(double));
+    curve cv = curve_alloc(n);
+    double *e = cv.e, *pos = cv.pos, *close = cv.close, *r = cv.r;
     make_curve(n, 777 + (uint64_t)_i, e, pos, close);
     ct_result *res = result_of(n, e, pos, close);
     double out[128];
@@ -177,10 +198,7 @@ START_TEST(test_kernel_vs_scalar)
         near("tail_ratio", n, out[CT_M_tail_ratio], tail, 1e-12);
     }
     ct_result_destroy(res);
-    free(e);
-    free(pos);
-    free(close);
-    free(r);
+    curve_free(&cv);
 }
 END_TEST
 
@@ -268,8 +286,8 @@ START_TEST(test_percentiles_every_path)
 {
     static const int64_t sizes[3] = {4099, 70001, 200003};
     const int64_t n = sizes[_i % 3];
-    double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
-    double *close = malloc((size_t)n * sizeof(double)), *r = malloc((size_t)n * sizeof(double));
+    curve cv = curve_alloc(n);
+    double *e = cv.e, *pos = cv.pos, *close = cv.close, *r = cv.r;
     make_curve(n, 99 + (uint64_t)_i, e, pos, close);
     if (_i >= 3) {
         uint64_t s = 5 + (uint64_t)_i;
@@ -305,10 +323,7 @@ START_TEST(test_percentiles_every_path)
                       (long long)n, nm, sel2[ids[j]], full[ids[j]]);
     }
     ct_result_destroy(res);
-    free(e);
-    free(pos);
-    free(close);
-    free(r);
+    curve_free(&cv);
 }
 END_TEST
 
