@@ -159,10 +159,11 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             vd TI = vadd(vset1((double)(a - 1) - xbar), vlanes());
             const vd v8 = vset1(8.0), small = vset1(1.0 / 64);
             for (int64_t bk = 0; bk < nblk; bk++) {
-                vd y = YC; /* a flat block: the level stays, and its zeros are only counted */
-                if (keep_pct && flat[bk])
-                    ZC += 8, B5N += flat5, B95N += flat95;
-                if (!flat[bk]) {
+                vd y = YC;
+                if (flat[bk]) { /* the level stays, and the zeros are only counted */
+                    if (keep_pct)
+                        ZC += 8, B5N += flat5, B95N += flat95;
+                } else {
                     vd r = vload(rbuf + 8 * bk), l;
                     if (keep_pct) /* the brackets here, while r is in a register */
                         CT__PCT_BLOCK(r);
