@@ -2,14 +2,15 @@
 # Installs the Debian/Ubuntu packages libcryptota needs to build, test and run its hosts.
 # Usage: cmake/install-deps.sh [build|test]
 #   build: compiler, CMake and the C libraries (enough for `make build` and `make demo`)
-#   test:  everything `make test` runs (Check, clang for the fuzzers, Python/Node host deps)
+#   test:  everything `make test` runs (Check, clang for the fuzzers, abigail-tools for the ABI
+#          check, Python/Node host deps)
 # As root (or with passwordless sudo) it runs apt-get; otherwise it prints the exact command.
 set -eu
 what=${1:-build}
 
 BUILD_PKGS="build-essential cmake pkg-config libzstd-dev libcurl4-openssl-dev libcjson-dev \
 libopenblas-dev liblapacke-dev zstd ca-certificates"
-TEST_PKGS="check clang llvm python3 python3-numpy python3-pytest python3-nbclient python3-nbformat python3-matplotlib python3-ipykernel python3-pandas python3-tqdm nodejs npm chromium python3-jsonschema python3-fastapi python3-uvicorn python3-sqlalchemy python3-psycopg2 python3-celery python3-redis redis-server python3-httpx python3-yaml postgresql openmpi-bin libopenmpi-dev \
+TEST_PKGS="check clang llvm abigail-tools python3 python3-numpy python3-pytest python3-nbclient python3-nbformat python3-matplotlib python3-ipykernel python3-pandas python3-tqdm nodejs npm chromium python3-jsonschema python3-fastapi python3-uvicorn python3-sqlalchemy python3-psycopg2 python3-celery python3-redis redis-server python3-httpx python3-yaml postgresql openmpi-bin libopenmpi-dev \
 docker-compose"
 
 case "$what" in
