@@ -297,9 +297,14 @@ static ct_status parse_line(csv_ctx *c, const char *p, const char *end)
     if (s == end)
         return CT_OK; /* blank line */
     if (!c->seen_first) {
-        c->seen_first = 1;
-        if (end - s >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+        if (end - s >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF) {
             s += 3; /* UTF-8 byte order mark */
+            while (s < end && (*s == ' ' || *s == '\t'))
+                s++;
+            if (s == end)
+                return CT_OK; /* nothing after it: still looking for the first line */
+        }
+        c->seen_first = 1;
         unsigned char ch = (unsigned char)*s;
         if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') {
             int n = count_cols(s, end);

@@ -51,6 +51,20 @@ START_TEST(layout_header_and_no_header)
     f = parse_ok("", 0);
     ck_assert_int_eq(ct_feed_len(f), 0);
     ct_feed_destroy(f);
+    /* a byte order mark and nothing else, in a buffer of exactly its 3 bytes (found by fuzz_feed:
+     * the reader looked one byte past the end), then on a line of its own before the header */
+    char *bom = malloc(3);
+    ck_assert_ptr_nonnull(bom);
+    memcpy(bom, "\xEF\xBB\xBF", 3);
+    f = NULL;
+    ck_assert_ok(ct_feed_parse_csv(bom, 3, "T", 0, CT_GAPS_KEEP, &f));
+    ck_assert_int_eq(ct_feed_len(f), 0);
+    ct_feed_destroy(f);
+    free(bom);
+    f = parse_ok("\xEF\xBB\xBF \r\nopen_time,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,3\n", 0);
+    ck_assert_int_eq(ct_feed_len(f), 1);
+    ck_assert_double_eq(ct_feed_close(f)[0], 1.5);
+    ct_feed_destroy(f);
 }
 END_TEST
 
