@@ -32,9 +32,25 @@ export function version(): string;
 export function versionNumber(): number;
 export function abiVersion(): number;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
-/** Minimum level of the library's JSON log lines on stderr. */
+/** Minimum level of the library's JSON log lines (on stderr, or to the handler). */
 export function setLogLevel(level: LogLevel | number): void;
 export function logLevel(): LogLevel;
+/** One library log line, parsed (log.h): {"ts_ms":...,"level":"warn","module":"feed","msg":"..."}. */
+export interface LogRecord {
+  /** Epoch milliseconds. */
+  ts_ms: number;
+  level: Exclude<LogLevel, 'off'>;
+  module: string;
+  msg: string;
+}
+/**
+ * Route the library's log lines to `fn`, always called on the main thread (exceptions it throws
+ * are ignored); null or no argument restores the stderr sink. Lines of library threads reach it
+ * while an asynchronous call runs, but go to stderr during a synchronous call that runs several
+ * library threads (optimizeSync with threads != 1, loading a .ctz). Setting the first handler or
+ * removing the last throws StateError while an asynchronous call is running.
+ */
+export function setLogHandler(fn?: ((record: LogRecord) => void) | null): void;
 
 export type TimeLike = number | bigint | Date | string;
 export type GapPolicy = 'keep' | 'fill' | 'error';
@@ -272,6 +288,12 @@ export interface FetchOptions {
   cache?: string;
   baseUrl?: string;
   settings?: Settings;
+  /**
+   * Bars done of an estimated total (done <= total, in order; the last call has done ===
+   * total). Return false to cancel: the Promise rejects with CancelledError (with the exception
+   * if it throws).
+   */
+  onProgress?: (done: number, total: number) => boolean | void;
 }
 export function fetch(symbol: string, options?: FetchOptions): Promise<Feed>;
 export function fetch(symbols: string[], options?: FetchOptions): Promise<Record<string, Feed>>;

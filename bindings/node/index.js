@@ -15,16 +15,7 @@ const { Strategy, Context, param, register } = require('./lib/strategy');
 const { backtest, Result, strategies, metricNames } = require('./lib/engine');
 const { optimize, optimizeSync, walkForward, OptimizeResult, WalkForwardResult } = require('./lib/optimize');
 const { fetch } = require('./lib/fetch');
-const { check } = require('./lib/lib');
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
-
-/** Minimum level the library logs ("trace" ... "off"); lines go to stderr as JSON. */
-function setLogLevel(level) {
-  const i = typeof level === 'number' ? level : LOG_LEVELS.indexOf(level);
-  if (!Number.isInteger(i) || i < 0) throw new TypeError(`level must be one of ${LOG_LEVELS.join(', ')}`);
-  check(F.ct_set_log_level(i));
-}
+const { setLogLevel, logLevel, setLogHandler } = require('./lib/log');
 
 module.exports = {
   ABI_VERSION,
@@ -33,7 +24,8 @@ module.exports = {
   versionNumber: () => F.ct_version_number(),
   abiVersion: () => F.ct_abi_version(),
   setLogLevel,
-  logLevel: () => F.ct_log_level_name(F.ct_log_level()),
+  logLevel,
+  setLogHandler,
   Feed,
   ta,
   Strategy,

@@ -30,7 +30,12 @@ enum {
  */
 typedef void (*ct_log_fn)(void *user, int32_t level, const char *json_line);
 
-/** Route log lines to `fn` (NULL restores the stderr sink). @threadsafety set before starting threads. @since 0.1 */
+/**
+ * Route log lines to `fn` (NULL restores the stderr sink).
+ * @threadsafety may be called while library threads run: each line goes whole to the old or the
+ * new sink, so the old `fn` and `user` must stay valid until the calls that may still use them
+ * have returned (simplest: set the sink before starting threads). @since 0.1
+ */
 CT_API void ct_set_log_callback(ct_log_fn fn, void *user);
 
 /** Set the minimum level that is emitted. @return CT_OK or CT_E_RANGE. @since 0.1 */

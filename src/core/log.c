@@ -1,4 +1,5 @@
 /* JSON-line logging with a host sink; stderr at warning level by default (DESIGN.md 10). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 static const char *const k_level_names[] = {"trace", "debug", "info", "warn", "error", "off"};
 
+/* the host sink; a line takes a consistent (fn, user) pair even while a host swaps the sink */
+static pthread_mutex_t g_sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static ct_log_fn g_fn;
 static void *g_user;
 static atomic_int g_level = -1; /* -1: not read from CRYPTOTA_LOG yet */
@@ -54,8 +57,10 @@ ct_status ct_set_log_level(int32_t level)
 
 void ct_set_log_callback(ct_log_fn fn, void *user)
 {
+    pthread_mutex_lock(&g_sink_lock);
     g_fn = fn;
     g_user = user;
+    pthread_mutex_unlock(&g_sink_lock);
 }
 
 int ct__log_enabled(int32_t level) { return level >= ct_log_level() && level < CT_LOG_OFF; }
@@ -97,8 +102,12 @@ void ct__log(int32_t level, const char *module, const char *fmt, ...)
     ct__json_escape(esc, sizeof(esc), msg);
     snprintf(line, sizeof(line), "{\"ts_ms\":%lld,\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}",
              (long long)ct__now_ms(), ct_log_level_name(level), module ? module : "core", esc);
-    if (g_fn)
-        g_fn(g_user, level, line);
+    pthread_mutex_lock(&g_sink_lock); /* not held during the call: a sink may swap the sink */
+    ct_log_fn fn = g_fn;
+    void *user = g_user;
+    pthread_mutex_unlock(&g_sink_lock);
+    if (fn)
+        fn(user, level, line);
     else
         fprintf(stderr, "%s\n", line);
 }

@@ -3,6 +3,7 @@
 const { F, check, view } = require('./lib');
 const u = require('./util');
 const { StateError } = require('./errors');
+const { threaded } = require('./log');
 
 const GAPS = { keep: 0, fill: 1, error: 2 };
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'];
@@ -33,7 +34,10 @@ class Feed {
   static load(path, options = {}) {
     u.expectString(path, 'path');
     const out = [null];
-    return Feed._wrap(F.ct_feed_load(path, gapPolicy(u.expectObject(options, 'options').gaps), out), out);
+    const gaps = gapPolicy(u.expectObject(options, 'options').gaps);
+    // A large .ctz is decoded on several library threads (see lib/log.js).
+    const load = () => F.ct_feed_load(path, gaps, out);
+    return Feed._wrap(/\.ctz$/i.test(path) ? threaded(load) : load(), out);
   }
 
   /** A feed from a CSV path, or from CSV text (a Buffer, or a string containing a newline). */
@@ -54,7 +58,7 @@ class Feed {
   static fromCtz(source) {
     if (source instanceof Uint8Array) {
       const out = [null];
-      return Feed._wrap(F.ct_feed_parse_ctz(source, source.length, out), out);
+      return Feed._wrap(threaded(() => F.ct_feed_parse_ctz(source, source.length, out)), out);
     }
     return Feed.load(source);
   }

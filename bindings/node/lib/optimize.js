@@ -8,6 +8,7 @@ const { asFeed } = require('./feed');
 const { strategyName } = require('./engine');
 const strategy = require('./strategy');
 const ffi = require('./ffi');
+const log = require('./log');
 const u = require('./util');
 
 const optReg = new FinalizationRegistry((h) => F.ct_optimizer_destroy(h));
@@ -41,7 +42,8 @@ class Optimizer {
     this.maximize = o.maximize !== false;
     check(F.ct_optimizer_set_objective(this.h, metric, this.maximize ? 1 : 0), msg);
     check(F.ct_optimizer_set_min_trades(this.h, u.expectInt(o.minTrades ?? 0, 'minTrades')), msg);
-    check(F.ct_optimizer_set_threads(this.h, u.expectInt(o.threads ?? 0, 'threads')), msg);
+    this.threads = u.expectInt(o.threads ?? 0, 'threads');
+    check(F.ct_optimizer_set_threads(this.h, this.threads), msg);
   }
 
   msg() { return F.ct_optimizer_errmsg(this.h); }
@@ -68,19 +70,31 @@ class Optimizer {
     };
     if (!async || this.affine) {
       strategy.clearPending();
+      // A built-in class searched on a pool of library threads blocks the main thread until
+      // they end: their log lines cannot reach a JavaScript handler then (see lib/log.js).
+      const call = () => F[fnName](this.h, ...args);
       let st;
-      try { st = F[fnName](this.h, ...args); } catch (e) { finish(0); throw e; }
+      try { st = this.affine || this.threads === 1 ? call() : log.threaded(call); } catch (e) { finish(0); throw e; }
       finish(st);
       return Promise.resolve();
     }
+    const ended = log.asyncCall();
     return new Promise((resolve, reject) => {
-      F[fnName].async(this.h, ...args, (err, st) => {
+      const settle = (err, st) => {
+        ended();
         try {
           if (err) throw err;
           finish(st);
           resolve();
         } catch (e) { reject(e); }
-      });
+      };
+      try {
+        F[fnName].async(this.h, ...args, settle);
+      } catch (e) { // the call did not start (arguments koffi refused)
+        ended();
+        try { finish(0); } catch (_) { /* e is the error to report */ }
+        reject(e);
+      }
     });
   }
 }

@@ -37,7 +37,18 @@ async function search(): Promise<void> {
   print(wf.efficiency, wf.windows[0].params);
   const many: Record<string, ct.Feed> = await ct.fetch(['BTCUSDT', 'ETHUSDT'], { interval: '1h', start: '2024-01-01' });
   print(many);
+  const one: ct.Feed = await ct.fetch('BTCUSDT', {
+    start: new Date('2024-01-01'),
+    onProgress: (done: number, total: number) => (done < total / 2 ? undefined : false),
+  });
+  print(one.length);
 }
+
+const lines: ct.LogRecord[] = [];
+ct.setLogLevel('debug');
+ct.setLogHandler((rec: ct.LogRecord) => { lines.push(rec); print(rec.ts_ms, rec.level, rec.module, rec.msg); });
+ct.setLogHandler(null);
+ct.setLogHandler();
 search().catch((e: unknown) => {
   if (e instanceof ct.CryptotaError) print(e.status, e.statusName);
 });
