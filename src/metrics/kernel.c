@@ -5,7 +5,7 @@
  * returns with their shifted power sums (mean, variance, skew, kurtosis), downside sums,
  * drawdowns, exposure and the benchmark cross-moments, then, over each chunk's returns still in
  * L1, the log curve cumsum(log1p(r)) and its regression (stability) and the percentile brackets;
- * blocks of eight zero returns (no position) cost the log phase almost nothing. The 5th/95th
+ * blocks of eight zero returns (no position) cost those phases almost nothing. The 5th/95th
  * percentiles and the CVaR come from brackets set by the order statistics of a strided sample:
  * the pass counts the returns below each bracket and keeps those inside, and quickselect finishes
  * inside the brackets (exact, with a quickselect over all returns as the fallback; no sort). The

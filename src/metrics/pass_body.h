@@ -88,7 +88,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             S3 = vadd(S3, vmul(x2, x));
             S4 = vadd(S4, vmul(x2, x2));
             /* a block of eight zero returns (no position: the equity did not move) keeps the
-             * log curve's level (a level of 0 gives NaN returns, not zeros) */
+             * log curve's level and only adds zeros to the bracket counts (a level of 0 gives
+             * NaN returns, not zeros) */
             if (need_flat)
                 flat[q >> 3] = (unsigned char)mall(veq(r, zero));
             vd ng = vmin(r, zero);
