@@ -2,9 +2,9 @@
 `python3 -m cryptota_service` (which reads HOST and PORT).
 
 Endpoints (all JSON unless said): POST /backtest/run, GET /backtest/{id}/status|results|report,
-DELETE /backtest/{id}, POST /backtest/optimize, POST /data/fetch, GET /data/{symbol}/{timeframe},
-GET /backtests, GET /strategies, GET /indicators, GET /health, plus FastAPI's /docs and
-/openapi.json. Walk-through with curl in docs/service.md.
+DELETE /backtest/{id}, POST /backtest/optimize, POST /data/fetch (in the request, or as a job with
+"async": true), GET /data/{symbol}/{timeframe}, GET /backtests, GET /strategies, GET /indicators,
+GET /health, plus FastAPI's /docs and /openapi.json. Walk-through with curl in docs/service.md.
 """
 
 from __future__ import annotations
@@ -158,6 +158,15 @@ class FetchRequest(BaseModel):
     timeframe: str = "1h"
     start_date: DateLike
     end_date: Optional[DateLike] = None
+    # "async" is a Python keyword: the field is run_async, spelled "async" in JSON
+    run_async: bool = Field(False, alias="async",
+                            description="false: download in the request and answer the coverage (200); "
+                                        "true: answer a fetch job at once (202) with progress and cancel")
+
+    class Config:
+        allow_population_by_field_name = True
+        schema_extra = {"example": {"symbol": "BTCUSDT", "timeframe": "1m", "start_date": "2021-01-01",
+                                    "end_date": "2021-12-31", "async": True}}
 
     _symbol = validator("symbol", allow_reuse=True)(_Market._symbol.__func__)  # type: ignore[attr-defined]
     _tf = validator("timeframe", allow_reuse=True)(_Market._tf.__func__)  # type: ignore[attr-defined]
@@ -407,7 +416,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/backtest/{job_id}/results", tags=["backtests"])
     def backtest_results(job_id: str) -> Any:
-        """The library's result document (backtest) or ranked table (optimization), plus job_id and cached."""
+        """The library's result document (backtest), ranked table (optimization) or the coverage of
+        the cache (fetch, the answer of a synchronous POST /data/fetch), plus job_id and cached."""
         run = get_run(job_id, "result")
         _done(run)
         body = '{"job_id":%s,"kind":%s,"cached":%s,"cache_key":%s,"result":%s}' % (
@@ -421,7 +431,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         run = get_run(job_id, "report_html")
         _done(run)
         if not run.report_html:
-            raise HTTPException(404, f"job {run.id} is a grid search: reports exist for backtests and walk-forward runs")
+            what = "a fetch" if run.kind == "fetch" else "a grid search"
+            raise HTTPException(404, f"job {run.id} is {what}: reports exist for backtests and walk-forward runs")
         return HTMLResponse(run.report_html)
 
     @app.delete("/backtest/{job_id}", tags=["backtests"])
@@ -435,7 +446,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/backtests", tags=["backtests"])
     def backtests(strategy: Optional[str] = None, symbol: Optional[str] = None,
-                  kind: Optional[str] = Query(None, regex="^(backtest|optimize)$"),
+                  kind: Optional[str] = Query(None, regex="^(backtest|optimize|fetch)$"),
                   status: Optional[str] = Query(None, regex="^(submitted|running|completed|failed|cancelled)$"),
                   limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Dict[str, Any]:
         """Past runs, newest first, with their headline metrics."""
@@ -454,10 +465,24 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             return {"total": total, "runs": [r.summary() for r in rows]}
 
     # ---- data ----------------------------------------------------------------------------
-    @app.post("/data/fetch", tags=["data"])
-    def data_fetch(req: FetchRequest) -> Dict[str, Any]:
-        """Download candles from Binance into the library's .ctz cache (only missing ranges)."""
+    @app.post("/data/fetch", tags=["data"],
+              responses={202: {"description": "with \"async\": true, the fetch job (poll /backtest/{id}/status)"}})
+    def data_fetch(req: FetchRequest, response: Response) -> Dict[str, Any]:
+        """Download candles from Binance into the library's .ctz cache (only missing ranges).
+
+        By default the download runs in the request and the answer is the coverage. With
+        "async": true the answer is a job (202, kind "fetch") at once: its status has the
+        progress (bars done / the library's estimate), DELETE /backtest/{id} cancels it, and
+        its results are the coverage."""
         end = req.end_date if req.end_date is not None else int(time.time() * 1000)
+        if end <= req.start_date:  # only reachable without end_date: a start in the future
+            raise _err422(["body", "start_date"], "empty date range: start_date is in the future")
+        if req.run_async:
+            assert svc.jobs is not None
+            out = svc.jobs.submit("fetch", {"symbol": req.symbol, "timeframe": req.timeframe,
+                                            "start_ms": req.start_date, "end_ms": end})
+            response.status_code = 202
+            return out
         t0 = time.monotonic()
         try:
             cov = svc.engine.fetch(req.symbol, req.timeframe, req.start_date, end)

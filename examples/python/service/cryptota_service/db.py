@@ -1,4 +1,4 @@
-"""SQLAlchemy models: runs (backtests and optimizations) and the shards of distributed jobs.
+"""SQLAlchemy models: runs (backtests, optimizations, fetches) and the shards of distributed jobs.
 
 SQLite (a file under the data directory) is the default; PostgreSQL when DATABASE_URL says so.
 JSON documents are stored as text so the same schema works on both. The schema is created at
@@ -28,14 +28,16 @@ def utcnow() -> _dt.datetime:
 
 
 class Run(Base):
-    """One backtest or optimization job and, when done, its result document."""
+    """One backtest, optimization or fetch job and, when done, its result document."""
 
     __tablename__ = "runs"
     id = Column(String(32), primary_key=True)
-    kind = Column(String(16), nullable=False, index=True)        # backtest | optimize
+    # backtest | optimize | fetch: free text (no CHECK constraint or enum type on either backend),
+    # so a new kind needs no migration
+    kind = Column(String(16), nullable=False, index=True)
     status = Column(String(16), nullable=False, index=True)      # submitted running completed failed cancelled
     progress = Column(Float, nullable=False, default=0.0)
-    strategy = Column(String(64), nullable=False, index=True)
+    strategy = Column(String(64), nullable=False, index=True)  # "" for a fetch
     symbol = Column(String(32), nullable=False, index=True)
     timeframe = Column(String(8), nullable=False)
     start_ms = Column(BigInteger)
@@ -53,7 +55,7 @@ class Run(Base):
     cached = Column(Boolean, nullable=False, default=False)
     error = Column(Text)
     # large documents, loaded only by the endpoints that return them (undefer)
-    result = deferred(Column(Text))      # the library's result document (JSON)
+    result = deferred(Column(Text))      # the library's result document, or a fetch's coverage (JSON)
     report_html = deferred(Column(Text))  # the library's HTML report (backtests, walk-forward)
     shards_total = Column(Integer, nullable=False, default=0)
     shards_done = Column(Integer, nullable=False, default=0)
@@ -65,7 +67,7 @@ class Run(Base):
     def summary(self) -> dict:
         return {
             "job_id": self.id, "kind": self.kind, "status": self.status,
-            "strategy": self.strategy, "symbol": self.symbol, "timeframe": self.timeframe,
+            "strategy": self.strategy or None, "symbol": self.symbol, "timeframe": self.timeframe,
             "parameters": loads(self.parameters), "config": loads(self.config),
             "total_return": self.total_return, "sharpe_ratio": self.sharpe_ratio,
             "max_drawdown": self.max_drawdown, "win_rate": self.win_rate,

@@ -486,8 +486,14 @@ class Engine:
 
     # ---- fetching ----------------------------------------------------------------------------
     def fetch(self, symbol: str, timeframe: str, start_ms: int, end_ms: int,
-              progress: Optional[Callable[[int, int], None]] = None) -> Dict[str, Any]:
-        """Download the missing candles into the library's .ctz cache; returns the coverage."""
+              progress: Optional[Callable[[int, int], None]] = None,
+              cancel: Optional[Callable[[], bool]] = None) -> Dict[str, Any]:
+        """Download the missing candles into the library's .ctz cache; returns the coverage.
+
+        ``progress(done, total)`` gets the fetcher's bar counts (total is the library's estimate
+        of the missing bars); ``cancel()`` is probed at each of those calls, and True stops the
+        download (the library keeps the pages it has in the cache) with :class:`Cancelled`.
+        The CLI fallback reports no progress and is only cancelled once the command is done."""
         os.makedirs(self.cache_dir, exist_ok=True)
         dest = self.cache_path(symbol, timeframe)
         assert dest is not None
@@ -495,11 +501,17 @@ class Engine:
             kw: Dict[str, Any] = {"start": start_ms, "end": end_ms, "cache": self.cache_dir}
             if self.binance_url:
                 kw["base_url"] = self.binance_url
-            if progress is not None:
-                kw["progress"] = progress
+            if progress is not None or cancel is not None:
+                def _cb(done: int, total: int) -> bool:  # False cancels the fetch in the library
+                    if progress is not None:
+                        progress(done, total)
+                    return not (cancel is not None and cancel())
+                kw["progress"] = _cb
             try:
                 feed = _ct.fetch(symbol, timeframe, kw.pop("start"), kw.pop("end"), **kw)
             except Exception as e:  # noqa: BLE001
+                if cancel is not None and cancel():
+                    raise Cancelled() from None
                 raise EngineError(str(e), user_error=_user_status(e)) from None
             if not os.path.isfile(dest):  # the cache layout differs: keep a copy where we read
                 feed.save(dest)
@@ -509,6 +521,8 @@ class Engine:
             if self.binance_url:
                 args += ["--base-url", self.binance_url]
             self._run_cli(args)
+            if cancel is not None and cancel():
+                raise Cancelled()
         with self._lock:
             self._feeds.clear()
         return self.coverage(symbol, timeframe)

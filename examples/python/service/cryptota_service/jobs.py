@@ -1,5 +1,8 @@
 """Jobs: submission, execution, cancellation, restart recovery, and shard merging.
 
+Kinds: backtest, optimize (grid search or walk-forward) and fetch (a Binance download into the
+library's .ctz cache, POST /data/fetch with "async": true).
+
 Two executors run the same functions (:func:`execute_job`, :func:`execute_shard`):
 - in-process (default): a thread pool of CRYPTOTA_WORKERS threads in the API process;
 - Celery (CELERY_BROKER_URL=redis://...): tasks in cryptota_service.worker. An optimization is
@@ -88,7 +91,7 @@ def _req_key(engine: Engine, req: Dict[str, Any]) -> Optional[str]:
 
 def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
                 event: Optional[threading.Event] = None, worker: str = "") -> None:
-    """Run one whole job (a backtest, an unsharded optimization, or a walk-forward)."""
+    """Run one whole job (a backtest, an unsharded optimization, a walk-forward, or a fetch)."""
     with db.session() as s:
         run = s.get(Run, job_id)
         if run is None or run.status in TERMINAL:
@@ -102,7 +105,13 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
     cancel = CancelCheck(db, job_id, event)
     t0 = time.monotonic()
     try:
-        if kind == "backtest":
+        if kind == "fetch":
+            # progress is bars done / the library's estimate of the missing bars; the cancel
+            # probe stops the download at the next page (completed pages stay in the cache)
+            cov = engine.fetch(req["symbol"], req["timeframe"], req["start_ms"], req["end_ms"],
+                               progress=_progress_cb(db, job_id), cancel=cancel)
+            values = dict(result=json.dumps(cov))
+        elif kind == "backtest":
             out = engine.backtest(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                   req["strategy"], req["parameters"], req["config"])
             values = dict(result=json.dumps(out["result"]), report_html=out["report_html"],
@@ -238,11 +247,14 @@ class JobManager:
 
     # ---- submission --------------------------------------------------------------------------
     def submit(self, kind: str, req: Dict[str, Any]) -> Dict[str, Any]:
-        """Create the job; a backtest found in the result cache completes at once (cached)."""
+        """Create the job; a backtest found in the result cache completes at once (cached).
+
+        A fetch job has no strategy or config: its row stores "" as strategy (the column is
+        NOT NULL in existing databases) and null config and parameters."""
         job_id = new_id()
-        common = dict(id=job_id, kind=kind, strategy=req["strategy"], symbol=req["symbol"],
+        common = dict(id=job_id, kind=kind, strategy=req.get("strategy", ""), symbol=req["symbol"],
                       timeframe=req["timeframe"], start_ms=req.get("start_ms"), end_ms=req.get("end_ms"),
-                      config=json.dumps(req["config"]), request=json.dumps(req))
+                      config=json.dumps(req["config"]) if "config" in req else None, request=json.dumps(req))
         if kind == "backtest":
             common["parameters"] = json.dumps(req["parameters"])
             rk = _req_key(self.engine, req)
@@ -256,11 +268,12 @@ class JobManager:
                 logs.job_event(job_id, "completed", kind=kind, cached=True)
                 return {"job_id": job_id, "status": "completed", "cached": True,
                         "message": "identical backtest found in the result cache; results are ready"}
-        else:
+        elif kind == "optimize":
             common["parameters"] = json.dumps(req["parameter_grid"])
         with self.db.session() as s:
             s.add(Run(status="submitted", progress=0.0, **common))
-        logs.job_event(job_id, "submitted", kind=kind, strategy=req["strategy"], symbol=req["symbol"])
+        what = {"strategy": req["strategy"]} if "strategy" in req else {"timeframe": req["timeframe"]}
+        logs.job_event(job_id, "submitted", kind=kind, symbol=req["symbol"], **what)
         self.dispatch(job_id, kind, req)
         return {"job_id": job_id, "status": "submitted", "cached": False,
                 "message": f"{kind} job accepted; poll /backtest/{job_id}/status"}
@@ -327,7 +340,10 @@ class JobManager:
                 continue
             try:
                 req = json.loads(raw)
-                req["strategy"], req["symbol"]
+                if kind == "fetch":  # resumed, it downloads only what the cache is missing
+                    req["symbol"], req["timeframe"], int(req["start_ms"]), int(req["end_ms"])
+                else:
+                    req["strategy"], req["symbol"]
             except (ValueError, TypeError, KeyError):
                 _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", finished_at=utcnow(),
                      error="interrupted by a service restart and its stored request is unreadable")

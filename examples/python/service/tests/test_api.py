@@ -297,6 +297,162 @@ def test_data_fetch_through_the_binance_mock(make_client):
         mock.stop()
 
 
+def mock_control(mock, path, body=None):
+    """POST to a control endpoint of the Binance mock (/__config, /__reset) or GET /__log."""
+    import urllib.request
+    req = urllib.request.Request(mock.url + path, json.dumps(body).encode() if body is not None else None,
+                                 method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def kline_requests(mock):
+    return [x for x in mock_control(mock, "/__log")["requests"] if x["path"].endswith("/klines")]
+
+
+FETCH = {"symbol": "ETHUSDT", "timeframe": "1h", "start_date": "2019-01-01", "end_date": "2020-12-31"}
+
+
+def test_async_fetch_is_a_job_with_progress_and_the_coverage(make_client):
+    mock = support.BinanceMock()
+    try:
+        client = make_client(CRYPTOTA_BINANCE_URL=mock.url, CRYPTOTA_CANDLE_DIRS="")
+        # 2019 and 2020 of ETHUSDT 1h: 731 days x 24 = 17,544 hours, 18 pages of 1,000 bars;
+        # 200 ms per page keeps the job running for a few progress updates (4 transfers at once)
+        mock_control(mock, "/__config", {"delay_ms": 200})
+        r = client.post("/data/fetch", json=dict(FETCH, **{"async": True}))
+        assert r.status_code == 202, r.text
+        job = r.json()
+        assert job["status"] == "submitted" and job["cached"] is False and len(job["job_id"]) == 32
+        seen = []
+        end = time.monotonic() + 120
+        while True:
+            st = client.get(f"/backtest/{job['job_id']}/status").json()
+            assert st["kind"] == "fetch"
+            seen.append(st["progress"])
+            if st["status"] in ("completed", "failed", "cancelled"):
+                break
+            assert time.monotonic() < end, st
+            time.sleep(0.05)
+        assert st["status"] == "completed" and st["error"] is None, st
+        assert seen == sorted(seen) and seen[-1] == 1.0  # bars done / the library's estimate, up to 1
+        assert any(0 < p < 1 for p in seen), seen
+        body = client.get(f"/backtest/{job['job_id']}/results").json()
+        assert body["kind"] == "fetch" and body["cache_key"] is None
+        cov = body["result"]
+        ref = ct.Feed.load(support.candle_file("ETHUSDT", "1h")).slice(1546300800000, 1609459200000)
+        assert cov["rows"] == len(ref) and cov["first_time_ms"] == int(ref.time[0]) and cov["in_cache"] is True
+        assert client.get(f"/backtest/{job['job_id']}/report").status_code == 404
+        # the same range again, synchronously: nothing left to download, the same coverage
+        before = len(kline_requests(mock))
+        r = client.post("/data/fetch", json=FETCH)
+        assert r.status_code == 200 and r.json() == cov and len(kline_requests(mock)) == before
+        # the listing has the job with kind fetch (no strategy, no metrics)
+        runs = client.get("/backtests", params={"kind": "fetch"}).json()["runs"]
+        assert [(x["job_id"], x["kind"], x["strategy"], x["symbol"]) for x in runs] == \
+            [(job["job_id"], "fetch", None, "ETHUSDT")]
+        # the downloaded candles serve a backtest, equal to the library's on the same bars
+        bt = submit(client, dict(BT, symbol="ETHUSDT", start_date="2019-01-01", end_date="2020-12-31"))
+        assert wait_done(client, bt["job_id"])["status"] == "completed"
+        res = client.get(f"/backtest/{bt['job_id']}/results").json()
+        direct = ct.backtest(ref, "rsi", params=BT["parameters"], config={"capital": 10000, "commission": 0.001})
+        assert res["cache_key"] == direct.cache_key()
+        # an unknown symbol is only known to Binance: the job fails with the library's message
+        r = client.post("/data/fetch", json={"symbol": "NOSUCHUSDT", "start_date": "2020-01-01", "async": True})
+        assert r.status_code == 202
+        st = wait_done(client, r.json()["job_id"])
+        assert st["status"] == "failed" and "NOSUCHUSDT" in st["error"]
+    finally:
+        mock.stop()
+
+
+@pytest.mark.parametrize("change,where,words", [
+    ({"symbol": "btc/usdt"}, "symbol", ["not a Binance symbol"]),
+    ({"timeframe": "7m"}, "timeframe", ["not a Binance interval"]),
+    ({"start_date": "2021-13-45"}, "start_date", ["not a date"]),
+    ({"start_date": "2021-06-01", "end_date": "2021-05-01"}, "end_date", ["empty date range"]),
+    ({"start_date": "2999-01-01", "end_date": None}, "start_date", ["start_date is in the future"]),
+    ({"async": "sometimes"}, "async", ["bool"]),
+])
+def test_async_fetch_validation_is_422_before_a_job_exists(client, change, where, words):
+    body = dict(FETCH, **{"async": True})
+    body.update(change)
+    body = {k: v for k, v in body.items() if v is not None}
+    r = client.post("/data/fetch", json=body)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert any(where in [str(x) for x in d["loc"]] for d in detail), detail
+    for w in words:
+        assert w in json.dumps(detail), (w, detail)
+    assert client.get("/backtests").json()["total"] == 0
+
+
+def test_cancel_a_running_fetch_and_finish_it_later(make_client):
+    mock = support.BinanceMock()
+    try:
+        client = make_client(CRYPTOTA_BINANCE_URL=mock.url, CRYPTOTA_CANDLE_DIRS="")
+        svc = client.app.state.svc
+        # 2025-05-20 .. 2025-08-17 of BTCUSDT 1m: 90 days x 1,440 = 129,600 bars, 130 pages; at
+        # 200 ms a page and 4 transfers at once the download takes several seconds
+        mock_control(mock, "/__config", {"delay_ms": 200})
+        body = {"symbol": "BTCUSDT", "timeframe": "1m", "start_date": "2025-05-20", "end_date": "2025-08-17"}
+        job = client.post("/data/fetch", json=dict(body, **{"async": True})).json()["job_id"]
+        end = time.monotonic() + 60
+        while client.get(f"/backtest/{job}/status").json()["progress"] < 0.05:  # some pages are in
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        r = client.delete(f"/backtest/{job}")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+        end = time.monotonic() + 30
+        while svc.jobs._events:  # the library returns at the next page and the pool thread ends
+            assert time.monotonic() < end, "the fetch did not stop"
+            time.sleep(0.05)
+        st = client.get(f"/backtest/{job}/status").json()
+        assert st["status"] == "cancelled" and st["error"] == "cancelled by the client" and st["progress"] < 1
+        assert client.get(f"/backtest/{job}/results").status_code == 409
+        # the pages downloaded before the cancel stay in the .ctz cache
+        full = len(ct.Feed.load(support.candle_file("BTCUSDT", "1m")).slice(1747699200000, 1755475200000))
+        assert full == 129600
+        part = client.get("/data/BTCUSDT/1m").json()["rows"]
+        assert 0 < part < full
+        # a later fetch (no delay now) downloads only the rest and completes the range
+        mock_control(mock, "/__reset", {})
+        again = client.post("/data/fetch", json=dict(body, **{"async": True})).json()["job_id"]
+        st = wait_done(client, again)
+        assert st["status"] == "completed" and st["progress"] == 1.0, st
+        cov = client.get(f"/backtest/{again}/results").json()["result"]
+        assert cov["rows"] == full and cov["first_time_ms"] == 1747699200000
+        assert len(kline_requests(mock)) < full // 1000  # fewer pages than the whole range
+        assert client.delete(f"/backtest/{again}").json()["status"] == "completed"
+    finally:
+        mock.stop()
+
+
+def test_a_fetch_job_resumes_after_a_restart(make_client):
+    mock = support.BinanceMock()
+    try:
+        over = dict(CRYPTOTA_BINANCE_URL=mock.url, CRYPTOTA_CANDLE_DIRS="")
+        client = make_client(**over)
+        svc = client.app.state.svc
+        svc.jobs.dispatch = lambda *a, **k: None  # the process "dies" before the download starts
+        job = client.post("/data/fetch", json=dict(FETCH, **{"async": True})).json()["job_id"]
+        svc.stop()
+        client2 = make_client(**over)  # same data directory and database
+        st = wait_done(client2, job)
+        assert st["status"] == "completed", st
+        ref = ct.Feed.load(support.candle_file("ETHUSDT", "1h")).slice(1546300800000, 1609459200000)
+        assert client2.get(f"/backtest/{job}/results").json()["result"]["rows"] == len(ref)
+        # with CRYPTOTA_RESUME_JOBS=false it fails with the reason, like any job
+        client2.app.state.svc.jobs.dispatch = lambda *a, **k: None
+        left = client2.post("/data/fetch", json=dict(FETCH, **{"async": True})).json()["job_id"]
+        client2.app.state.svc.stop()
+        client3 = make_client(CRYPTOTA_RESUME_JOBS="false", **over)
+        st = client3.get(f"/backtest/{left}/status").json()
+        assert st["status"] == "failed" and "service restart" in st["error"]
+    finally:
+        mock.stop()
+
+
 def test_bearer_auth(make_client):
     client = make_client(CRYPTOTA_API_TOKEN="s3cret-token")
     r = client.get("/strategies")

@@ -3,7 +3,9 @@
 The API (TestClient) splits an optimization into 4 library shards; the workers run them and
 the last one merges. The merged table must equal the single-process table of the library
 (ct.optimize without shards) exactly, also when a worker is killed (SIGKILL) in the middle
-of a shard and the other worker picks the shard up after the visibility timeout.
+of a shard and the other worker picks the shard up after the visibility timeout. Candle
+downloads (POST /data/fetch with "async": true) run on the workers too, from the local Binance
+mock (tests/mock/binance_mock.py) into the data directory the API and the workers share.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ OPT = {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h", "parameter_gri
 @pytest.fixture(scope="module")
 def cluster(postgres):
     """redis-server + 2 workers sharing one SQLite file (or a PostgreSQL database when
-    CT_SERVICE_DB=postgresql); yields (env, workers, workdir)."""
+    CT_SERVICE_DB=postgresql) and the Binance mock; yields (env, workers, workdir)."""
     import shutil
     import tempfile
     workdir = tempfile.mkdtemp(prefix="ct-service-dist-")
     redis = support.Redis()
+    mock = support.BinanceMock()
     env = {
+        "CRYPTOTA_BINANCE_URL": mock.url,
         "CRYPTOTA_DATA_DIR": os.path.join(workdir, "data"),
         "CRYPTOTA_CANDLE_DIRS": support.data_dir(),
         "CELERY_BROKER_URL": redis.url,
@@ -57,6 +61,7 @@ def cluster(postgres):
         for w in workers.values():
             support.stop(w)
         redis.stop()
+        mock.stop()
         for name in ("w1", "w2", "w3"):
             p = os.path.join(workdir, f"{name}.log")
             if os.path.exists(p):
@@ -163,6 +168,67 @@ def test_cancel_a_distributed_optimization(api):
     st = api.get(f"/backtest/{job}/status").json()
     assert st["status"] == "cancelled"
     assert api.get(f"/backtest/{job}/results").status_code == 409
+
+
+def mock_control(url, path, body=None):
+    """POST to a control endpoint of the Binance mock (/__config, /__reset) or GET /__log."""
+    import urllib.request
+    req = urllib.request.Request(url + path, json.dumps(body).encode() if body is not None else None,
+                                 method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def kline_requests(url):
+    return [x for x in mock_control(url, "/__log")["requests"] if x["path"].endswith("/klines")]
+
+
+def test_fetch_jobs_run_on_the_workers(api):
+    body = {"symbol": "SOLUSDT", "timeframe": "15m", "start_date": "2023-04-01", "end_date": "2023-06-30",
+            "async": True}
+    r = api.post("/data/fetch", json=body)
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    st = wait_done(api, job, timeout=60)
+    assert st["status"] == "completed" and st["kind"] == "fetch" and st["progress"] == 1.0, st
+    cov = api.get(f"/backtest/{job}/results").json()["result"]
+    # 2023-04-01 .. 2023-07-01: 91 days x 96 quarter hours = 8,736 bar slots
+    ref = ct.Feed.load(support.candle_file("SOLUSDT", "15m")).slice(1680307200000, 1688169600000)
+    assert cov["rows"] == len(ref) and cov["in_cache"] is True and cov["source"].endswith(".ctz")
+    assert api.get("/data/SOLUSDT/15m").json() == cov  # the worker wrote where the API reads
+
+
+def test_cancel_a_fetch_on_a_worker(api, cluster):
+    env, _, _ = cluster
+    url = env["CRYPTOTA_BINANCE_URL"]
+    mock_control(url, "/__config", {"delay_ms": 200})  # 130 pages of 1m bars take several seconds
+    body = {"symbol": "BTCUSDT", "timeframe": "1m", "start_date": "2025-05-20", "end_date": "2025-08-17",
+            "async": True}
+    try:
+        job = api.post("/data/fetch", json=body).json()["job_id"]
+        end = time.monotonic() + 60
+        while api.get(f"/backtest/{job}/status").json()["progress"] < 0.05:
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        assert api.delete(f"/backtest/{job}").json()["status"] == "cancelled"
+        # the worker's cancel probe reads the row every 0.5 s; then no more kline requests come
+        end = time.monotonic() + 30
+        n = -1
+        while n != len(kline_requests(url)):
+            n = len(kline_requests(url))
+            assert time.monotonic() < end, "the worker did not stop fetching"
+            time.sleep(1.0)
+        st = api.get(f"/backtest/{job}/status").json()
+        assert st["status"] == "cancelled" and st["progress"] < 1
+        full = 90 * 1440  # 2025-05-20 .. 2025-08-18, no gaps in the test data
+        assert 0 < api.get("/data/BTCUSDT/1m").json()["rows"] < full
+    finally:
+        mock_control(url, "/__reset", {})
+    again = api.post("/data/fetch", json=body).json()["job_id"]
+    st = wait_done(api, again, timeout=60)
+    assert st["status"] == "completed", st
+    assert api.get(f"/backtest/{again}/results").json()["result"]["rows"] == full
+    assert len(kline_requests(url)) < full // 1000  # only the rest was downloaded
 
 
 def test_jobs_queued_while_no_worker_runs_survive_an_api_restart(cluster, make_client):

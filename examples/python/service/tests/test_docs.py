@@ -79,6 +79,13 @@ def test_walkthrough_main(workdir):
         # cache; Binance's history has 13 missing hours in 2021 (exchange outages), reported as gaps
         assert fetched[0]["rows"] + fetched[0]["missing_bars"] == 8760 and fetched[0]["in_cache"] is True
         assert fetched[0]["rows"] == 8747 and fetched[1] == fetched[0]
+        # the fetch job: completed, and its results are the coverage of the synchronous call
+        # (2020-01-01 .. 2021-12-31: 731 days x 24 = 17,544 hours, 31 missing in the history)
+        jobs = [json.loads(x) for x in lines if x.startswith('{"job_id"') and '"kind":"fetch"' in x]
+        assert [j["status"] for j in jobs if "status" in j] == ["completed"], jobs
+        cov = [j["result"] for j in jobs if "result" in j]
+        assert cov[0]["symbol"] == "ETHUSDT" and cov[0]["rows"] + cov[0]["missing_bars"] == 17544
+        assert cov[0]["rows"] == 17513 and cov[0]["in_cache"] is True
         cached = [json.loads(x) for x in lines if '"cached":true' in x and x.startswith('{"job_id"')]
         assert cached and cached[0]["status"] == "completed"
         assert any('"status":"cancelled"' in x for x in lines), out
