@@ -27,13 +27,17 @@ Test control endpoints (not Binance):
   POST /__config   JSON: {"now": ms or null, "weight_limit": n, "weight_window_ms": n,
                           "lowercase_headers": bool, "delay_ms": n,
                           "bad_intervals": ["1h", ...] (answered with -1120 as if unknown)}
-  POST /__fault    JSON: {"faults": [fault, ...]} appended to a queue; a fault is
+  POST /__fault    JSON: {"faults": [fault, ...], "agent": ua} appended to a queue; a fault is
                    {"kind": "429"|"418"|"500"|"503"|"408"|"slow"|"drop"|"truncate"|"content_type"
                             |"garbage", "path": "/api/v3/klines" (prefix; default any kline path),
+                    "agent": ua (only requests with this User-Agent; default the post's "agent",
+                             else any: a test tags each client so a transfer an earlier client
+                             aborted cannot take its faults),
                     "skip": n (let n matching requests through first), "count": n (default 1),
                     "retry_after": s, "delay_ms": n}
   POST /__reset    forget faults, the request log, the weight counters and the config
-  GET  /__log      {"requests": [{"path", "query"}...]} of every Binance request since the reset
+  GET  /__log      {"requests": [{"path", "query", "agent"}...]} of every Binance request since
+                   the reset
 
 Usage: binance_mock.py [--data DIR] [--port N]; DIR defaults to $CT_DATA_DIR. It binds
 127.0.0.1 (port 0 = any free port) and prints "PORT <n>" on stdout once it listens.
@@ -143,8 +147,8 @@ class State:
     def server_time(self):
         return self.now if self.now is not None else int(time.time() * 1000)
 
-    def take_fault(self, path):
-        """The first queued fault matching path (consumed), or None."""
+    def take_fault(self, path, agent):
+        """The first queued fault matching path and User-Agent (consumed), or None."""
         with self.lock:
             for f in self.faults:
                 want = f.get("path")
@@ -152,6 +156,8 @@ class State:
                     if not path.endswith("/klines"):
                         continue
                 elif not path.startswith(want):
+                    continue
+                if f.get("agent") not in (None, agent):
                     continue
                 if f.get("skip", 0) > 0:
                     f["skip"] -= 1
@@ -239,7 +245,7 @@ class Handler(BaseHTTPRequestHandler):
             st.reset()
         elif path == "/__fault":
             with st.lock:
-                st.faults.extend(dict(f) for f in body.get("faults", []))
+                st.faults.extend(dict({"agent": body.get("agent")}, **f) for f in body.get("faults", []))
         elif path == "/__config":
             with st.lock:
                 if "now" in body:
@@ -262,8 +268,9 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 return self.send(200, json.dumps({"requests": list(st.log)}))
         q = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        agent = self.headers.get("User-Agent")
         with st.lock:
-            st.log.append({"path": path, "query": query})
+            st.log.append({"path": path, "query": query, "agent": agent})
         futures = path.startswith("/fapi/")
         routes = {
             "/api/v3/ping": (self.ping, 1), "/fapi/v1/ping": (self.ping, 1),
@@ -281,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 lim = 500
             weight = 1 if lim < 100 else 2 if lim < 500 else 5 if lim <= 1000 else 10
-        fault = st.take_fault(path)
+        fault = st.take_fault(path, agent)
         delay = st.delay_ms + (fault.get("delay_ms", 0) if fault and fault.get("kind") == "slow" else 0)
         if delay:
             time.sleep(delay / 1000.0)

@@ -152,9 +152,11 @@ static inline int ct_mock_post(const ct_mock *m, const char *path, const char *j
     return ok ? 0 : -1;
 }
 
-/* Number of logged requests whose path ends with `suffix` (e.g. "/klines"); -1 on error.
- * When queries is not NULL, the query strings are appended to it, one per line. */
-static inline int ct_mock_count(const ct_mock *m, const char *suffix, char *queries, size_t qcap)
+/* Number of logged requests whose path ends with `suffix` (e.g. "/klines") and, unless agent is
+ * NULL, whose User-Agent is `agent`; -1 on error. When queries is not NULL, their query strings
+ * are appended to it, one per line. */
+static inline int ct_mock_count_agent(const ct_mock *m, const char *suffix, const char *agent, char *queries,
+                                      size_t qcap)
 {
     char *body = ct_mock_call(m, "/__log", NULL);
     if (!body)
@@ -168,7 +170,10 @@ static inline int ct_mock_count(const ct_mock *m, const char *suffix, char *quer
     {
         const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(it, "path"));
         const char *q = cJSON_GetStringValue(cJSON_GetObjectItem(it, "query"));
+        const char *a = cJSON_GetStringValue(cJSON_GetObjectItem(it, "agent"));
         size_t lp = p ? strlen(p) : 0, ls = strlen(suffix);
+        if (agent && (!a || strcmp(a, agent) != 0))
+            continue;
         if (p && lp >= ls && strcmp(p + lp - ls, suffix) == 0) {
             n++;
             if (queries && q && used + strlen(q) + 2 < qcap)
@@ -177,6 +182,12 @@ static inline int ct_mock_count(const ct_mock *m, const char *suffix, char *quer
     }
     cJSON_Delete(doc);
     return n;
+}
+
+/* ct_mock_count_agent for every User-Agent */
+static inline int ct_mock_count(const ct_mock *m, const char *suffix, char *queries, size_t qcap)
+{
+    return ct_mock_count_agent(m, suffix, NULL, queries, qcap);
 }
 
 #endif
