@@ -383,7 +383,7 @@ class Engine:
                 kw["threads"] = self.opt_threads
             if shard is not None:
                 kw["shard"] = shard
-            return _opt_doc(_search(_ct.optimize, feed, strategy, kw, progress, cancel))
+            return _opt_doc(_hooked(_ct.optimize, (feed, strategy), kw, progress, cancel))
         with tempfile.TemporaryDirectory() as td:
             src = os.path.join(td, f"{symbol}_{timeframe}.ctz")
             feed.save(src)
@@ -451,7 +451,7 @@ class Engine:
                 kw["threads"] = self.opt_threads
             if min_trades:
                 kw["min_trades"] = min_trades
-            res = _search(_ct.walk_forward, feed, strategy, kw, progress, cancel)
+            res = _hooked(_ct.walk_forward, (feed, strategy), kw, progress, cancel)
             doc = _opt_doc(res)
             if hasattr(res, "report_html"):  # the stitched out-of-sample report
                 with tempfile.TemporaryDirectory() as td:
@@ -501,18 +501,8 @@ class Engine:
             kw: Dict[str, Any] = {"start": start_ms, "end": end_ms, "cache": self.cache_dir}
             if self.binance_url:
                 kw["base_url"] = self.binance_url
-            if progress is not None or cancel is not None:
-                def _cb(done: int, total: int) -> bool:  # False cancels the fetch in the library
-                    if progress is not None:
-                        progress(done, total)
-                    return not (cancel is not None and cancel())
-                kw["progress"] = _cb
-            try:
-                feed = _ct.fetch(symbol, timeframe, kw.pop("start"), kw.pop("end"), **kw)
-            except Exception as e:  # noqa: BLE001
-                if cancel is not None and cancel():
-                    raise Cancelled() from None
-                raise EngineError(str(e), user_error=_user_status(e)) from None
+            start, end = kw.pop("start"), kw.pop("end")
+            feed = _hooked(_ct.fetch, (symbol, timeframe, start, end), kw, progress, cancel)
             if not os.path.isfile(dest):  # the cache layout differs: keep a copy where we read
                 feed.save(dest)
         else:
@@ -610,9 +600,10 @@ def _result_key(res: Any) -> str:
     return str(k)
 
 
-def _search(fn: Any, feed: Any, strategy: str, kw: Dict[str, Any], progress: Any, cancel: Any) -> Any:
-    """Run a library search (optimize or walk_forward) with the job's progress and cancel hooks;
-    library errors become EngineError, and a cancelled job becomes Cancelled."""
+def _hooked(fn: Any, args: Tuple[Any, ...], kw: Dict[str, Any], progress: Any, cancel: Any) -> Any:
+    """Call a long binding function (optimize, walk_forward, fetch) with the job's progress and
+    cancel hooks folded into its progress callback; library errors become EngineError, and a
+    cancelled job becomes Cancelled."""
     if progress is not None or cancel is not None:
         def _cb(done: int, total: int) -> bool:  # False cancels the library call
             if progress is not None:
@@ -620,11 +611,12 @@ def _search(fn: Any, feed: Any, strategy: str, kw: Dict[str, Any], progress: Any
             return not (cancel is not None and cancel())
         kw["progress"] = _cb
     try:
-        return fn(feed, strategy, **kw)
+        return fn(*args, **kw)
     except Exception as e:  # noqa: BLE001
         if cancel is not None and cancel():
             raise Cancelled() from None
         raise EngineError(str(e), user_error=_user_status(e)) from None
+
 
 
 def _opt_doc(opt: Any) -> Dict[str, Any]:
