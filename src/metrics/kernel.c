@@ -46,33 +46,22 @@ static double median3(double a, double b, double c)
     return c < lo ? lo : c > hi ? hi : c;
 }
 
-/* Reorder v[lo..hi] as [values < x | the rest], or [values == x | the rest] when `equal`,
- * without branches (the outcome is data-dependent, so branches would mispredict half the time);
- * returns the size of the front part. */
-static int64_t split_front(double *v, int64_t lo, int64_t hi, double x, int equal)
-{
-    int64_t st = lo;
-    for (int64_t i = lo; i <= hi; i++) {
-        double t = v[i];
-        v[i] = v[st];
-        v[st] = t;
-        st += equal ? t == x : t < x;
-    }
-    return st - lo;
-}
-
-static int64_t split_below(double *v, int64_t lo, int64_t hi, double x) { return split_front(v, lo, hi, x, 0); }
-
-static int64_t split_equal(double *v, int64_t lo, int64_t hi, double x) { return split_front(v, lo, hi, x, 1); }
+/*
+ * The partition the quickselects use (pass_body.h, in the widest build this CPU runs) and its
+ * scratch: room for the largest range it splits, plus eight.
+ */
+typedef struct ct__sel {
+    ct__split_fn split;
+    double *tmp;
+} ct__sel;
 
 /*
  * Place the k-th smallest of v[lo..hi] at v[k], smaller-or-equal ones before it and
- * greater-or-equal after it. Quickselect with branch-free three-way partitions (the comparisons
- * of random returns would mispredict half the time): one pass moves the values below the pivot
- * (a median of three) to the front, a second the values equal to it next, so ties, such as the
- * zero returns of a flat stretch, cannot stall it. NaNs compare as neither and end up last.
+ * greater-or-equal after it. Quickselect with three-way partitions around a median of three, so
+ * ties, such as the zero returns of a flat stretch, cannot stall it. NaNs compare as neither and
+ * end up last. The value found is exact whatever order the partitions leave.
  */
-static void select_kth(double *v, int64_t lo, int64_t hi, int64_t k)
+static void select_kth(const ct__sel *sel, double *v, int64_t lo, int64_t hi, int64_t k)
 {
     while (hi - lo >= 16) {
         double pivot = median3(v[lo], v[lo + (hi - lo) / 2], v[hi]);
@@ -84,15 +73,14 @@ static void select_kth(double *v, int64_t lo, int64_t hi, int64_t k)
                 return;
             pivot = v[i];
         }
-        int64_t st = lo + split_below(v, lo, hi, pivot);
-        if (k < st) {
+        int64_t neq;
+        int64_t st = lo + sel->split(v + lo, hi - lo + 1, pivot, sel->tmp, &neq);
+        if (k < st)
             hi = st - 1;
-            continue;
-        }
-        int64_t eq = st + split_equal(v, st, hi, pivot);
-        if (k < eq)
+        else if (k < st + neq)
             return; /* v[k] equals the pivot */
-        lo = eq;    /* progress: at least the pivot's own value was moved */
+        else
+            lo = st + neq; /* progress: at least the pivot's own value was set aside */
     }
     for (int64_t i = lo + 1; i <= hi; i++) {
         double x = v[i];
@@ -105,13 +93,43 @@ static void select_kth(double *v, int64_t lo, int64_t hi, int64_t k)
     }
 }
 
+/* The sum of the k smallest of v[0..n-1] given the k-th smallest (1-based) x: the values below
+ * x, then x for each of the k places they leave. Summed over v's own order in eight lanes folded
+ * in a fixed order, so the bits do not depend on how a selection reordered a copy. */
+static double sum_smallest(const double *v, int64_t n, int64_t k, double x)
+{
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t below = 0, i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) {
+            int b = v[i + l] < x;
+            acc[l] += b ? v[i + l] : 0.0;
+            below += b;
+        }
+    for (; i < n; i++) {
+        int b = v[i] < x;
+        acc[0] += b ? v[i] : 0.0;
+        below += b;
+    }
+    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    return s + (double)(k - below) * x;
+}
+
 static double min_of(const double *v, int64_t lo, int64_t hi)
 {
-    double m = v[lo];
-    for (int64_t i = lo + 1; i <= hi; i++)
-        if (v[i] < m)
-            m = v[i];
-    return m;
+    double m[8];
+    for (int l = 0; l < 8; l++)
+        m[l] = v[lo];
+    int64_t i = lo + 1;
+    for (; i + 8 <= hi + 1; i += 8)
+        for (int l = 0; l < 8; l++)
+            m[l] = v[i + l] < m[l] ? v[i + l] : m[l];
+    for (; i <= hi; i++)
+        m[0] = v[i] < m[0] ? v[i] : m[0];
+    double r = m[0];
+    for (int l = 1; l < 8; l++)
+        r = m[l] < r ? m[l] : r;
+    return r;
 }
 
 static void trade_stats(const ct__mseries *s, double *out)
@@ -236,44 +254,28 @@ CT__HOT void bracket_add(ct__bracket *b, double r)
 
 /* Reorder buf as [negatives | positives] (no zeros are kept); returns the number of negatives.
  * A bracket below 0 or above it needs no work. */
-static int64_t split_signs(double *v, int64_t n, const ct__bracket *b)
+static int64_t split_signs(const ct__sel *sel, double *v, int64_t n, const ct__bracket *b)
 {
     if (b->hi < 0)
         return n;
     if (b->lo > 0)
         return 0;
-    return split_below(v, 0, n - 1, 0.0);
+    int64_t neq;
+    return sel->split(v, n, 0.0, sel->tmp, &neq);
 }
 
-/*
- * The j-th smallest (0-based) of buf (split as [nneg negatives | positives]) plus `zeros` zeros.
- * When sum is not NULL, also the sum of the j+1 smallest.
- */
-static double bracket_rank(double *buf, int64_t nbuf, int64_t nneg, int64_t zeros, int64_t j, double *sum)
+/* The j-th smallest (0-based) of buf (split as [nneg negatives | positives]) plus `zeros` zeros. */
+static double bracket_rank(const ct__sel *sel, double *buf, int64_t nbuf, int64_t nneg, int64_t zeros, int64_t j)
 {
-    double v, acc = 0;
     if (j < nneg) {
-        select_kth(buf, 0, nneg - 1, j);
-        v = buf[j];
-        if (sum)
-            for (int64_t i = 0; i <= j; i++)
-                acc += buf[i];
-    } else if (j < nneg + zeros) {
-        v = 0;
-        if (sum)
-            for (int64_t i = 0; i < nneg; i++)
-                acc += buf[i];
-    } else {
-        int64_t k = j - zeros; /* index into buf */
-        select_kth(buf, nneg, nbuf - 1, k);
-        v = buf[k];
-        if (sum)
-            for (int64_t i = 0; i <= k; i++)
-                acc += buf[i];
+        select_kth(sel, buf, 0, nneg - 1, j);
+        return buf[j];
     }
-    if (sum)
-        *sum = acc;
-    return v;
+    if (j < nneg + zeros)
+        return 0.0;
+    int64_t k = j - zeros; /* index into buf */
+    select_kth(sel, buf, nneg, nbuf - 1, k);
+    return buf[k];
 }
 
 /* The (j+1)-th smallest, once bracket_rank placed the j-th: the least of what lies above it. */
@@ -369,25 +371,44 @@ int ct__metrics_kernel_level(void)
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vl"))
         return 2;
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return 1;
 #endif
     return 0;
 }
 
+/* The widest build this CPU runs, within the tests' limit. */
+static int pass_level(void)
+{
+    int level = ct__metrics_kernel_level();
+    return g_max_level >= 0 && level > g_max_level ? g_max_level : level;
+}
+
 /* The pass in the widest build this CPU runs (same results whichever runs). */
 static int64_t run_pass(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
-    int level = ct__metrics_kernel_level();
-    if (g_max_level >= 0 && level > g_max_level)
-        level = g_max_level;
 #if defined(CT__PASS_X86)
+    int level = pass_level();
     if (level == 2)
         return ct__metrics_pass_avx512(k, E, bl, br, n);
     if (level == 1)
         return ct__metrics_pass_avx2(k, E, bl, br, n);
 #endif
     return ct__metrics_pass_generic(k, E, bl, br, n);
+}
+
+/* The partition of the same build, with its scratch. */
+static ct__sel selector(double *tmp)
+{
+    ct__sel sel = {ct__metrics_split_generic, tmp};
+#if defined(CT__PASS_X86)
+    int level = pass_level();
+    if (level == 2)
+        sel.split = ct__metrics_split_avx512;
+    else if (level == 1)
+        sel.split = ct__metrics_split_avx2;
+#endif
+    return sel;
 }
 
 /* The lanes of a pass sum folded in a fixed order. */
@@ -446,7 +467,8 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     ct__bracket b5, b95;
     memset(&b5, 0, sizeof(b5));
     memset(&b95, 0, sizeof(b95));
-    double *brbuf = NULL;
+    double *brbuf = NULL, *work5 = NULL;
+    ct__sel sel = selector(NULL);
     int use_brackets = m >= 4096 && !skip_pct;
     if (use_brackets) {
         /* a strided sample of the returns; its order statistics around the 5th and 95th
@@ -456,12 +478,16 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         const int64_t g = S == 16384 ? 140 : 48;
         const int64_t p5 = (int64_t)(0.05 * (double)(S - 1)), p95 = (int64_t)(0.95 * (double)(S - 1));
         int64_t cap = (int64_t)((double)m * (2.0 * (double)g + 2) / (double)S * 2.0) + 1024;
-        /* the sample, then each bracket's buffer with the slack the vector pass writes past the
-         * count before its check at the chunk end */
-        brbuf = ct__malloc_array((size_t)(S + 2 * (cap + CT__CHUNK + CT__LANES)), sizeof(double));
+        /* each bracket's buffer with the slack the vector pass writes past the count before its
+         * check at the chunk end, the sample, a copy of the 5% bracket to select in (its CVaR
+         * sum is taken in the pass's order) and the partitions' scratch */
+        const int64_t slot = cap + CT__CHUNK + CT__LANES, scratch = (S > cap ? S : cap) + CT__LANES;
+        brbuf = ct__malloc_array((size_t)(2 * slot + S + cap + CT__LANES + scratch), sizeof(double));
         if (!brbuf)
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the percentile brackets");
-        double *smp = brbuf + 2 * (cap + CT__CHUNK + CT__LANES);
+        double *smp = brbuf + 2 * slot;
+        work5 = smp + S;
+        sel = selector(work5 + cap + CT__LANES);
         for (int64_t j = 0; j < S; j++) {
             int64_t i = 1 + j * stride;
             smp[j] = (E[i] - E[i - 1]) / E[i - 1];
@@ -470,17 +496,17 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         double q[4];
         /* the sample as [negatives | zeros | positives] first: flat stretches make many zeros,
          * and each rank is then selected within its own part */
-        const int64_t nneg = split_below(smp, 0, S - 1, 0.0);
-        const int64_t nlz = nneg + split_equal(smp, nneg, S - 1, 0.0);
+        int64_t nzero;
+        const int64_t nneg = sel.split(smp, S, 0.0, sel.tmp, &nzero), nlz = nneg + nzero;
         for (int64_t j = 0, from = 0; j < 4; j++) {
             int64_t r = rk[j];
             if (r < nneg) {
-                select_kth(smp, from, nneg - 1, r);
+                select_kth(&sel, smp, from, nneg - 1, r);
                 q[j] = smp[r];
             } else if (r < nlz) {
                 q[j] = 0.0;
             } else {
-                select_kth(smp, from > nlz ? from : nlz, S - 1, r);
+                select_kth(&sel, smp, from > nlz ? from : nlz, S - 1, r);
                 q[j] = smp[r];
             }
             from = r + 1;
@@ -490,7 +516,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
         b95.lo = q[2];
         b95.hi = q[3];
         b5.buf = brbuf;
-        b95.buf = brbuf + cap + CT__CHUNK + CT__LANES;
+        b95.buf = brbuf + slot;
         b5.cap = b95.cap = cap;
     }
 
@@ -614,35 +640,40 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
              (k5 + 1 >= m ? k5 : k5 + 1) < b5.below + b5.nbuf + b5.zeros && b95.below <= k95 &&
              (k95 + 1 >= m ? k95 : k95 + 1) < b95.below + b95.nbuf + b95.zeros;
     if (ok) {
-        int64_t nn5 = split_signs(b5.buf, b5.nbuf, &b5), nn95 = split_signs(b95.buf, b95.nbuf, &b95);
-        double part;
-        lo5 = bracket_rank(b5.buf, b5.nbuf, nn5, b5.zeros, k5 - b5.below, &part);
-        csum = b5.below_sum + part;
-        hi5 = k5 + 1 < m ? bracket_next(b5.buf, b5.nbuf, nn5, b5.zeros, k5 - b5.below) : lo5;
-        lo95 = bracket_rank(b95.buf, b95.nbuf, nn95, b95.zeros, k95 - b95.below, NULL);
-        hi95 = k95 + 1 < m ? bracket_next(b95.buf, b95.nbuf, nn95, b95.zeros, k95 - b95.below) : lo95;
+        /* the 5% bracket is selected in a copy: its CVaR sum is taken over the pass's order */
+        memcpy(work5, b5.buf, (size_t)b5.nbuf * sizeof(double));
+        int64_t nn5 = split_signs(&sel, work5, b5.nbuf, &b5), nn95 = split_signs(&sel, b95.buf, b95.nbuf, &b95);
+        int64_t j5 = k5 - b5.below, j95 = k95 - b95.below;
+        lo5 = bracket_rank(&sel, work5, b5.nbuf, nn5, b5.zeros, j5);
+        /* the j5+1 smallest of the bracket: its values below lo5 (the zeros add nothing), then lo5 */
+        csum = b5.below_sum + sum_smallest(b5.buf, b5.nbuf, j5 + 1 - (lo5 > 0 ? b5.zeros : 0), lo5);
+        hi5 = k5 + 1 < m ? bracket_next(work5, b5.nbuf, nn5, b5.zeros, j5) : lo5;
+        lo95 = bracket_rank(&sel, b95.buf, b95.nbuf, nn95, b95.zeros, j95);
+        hi95 = k95 + 1 < m ? bracket_next(b95.buf, b95.nbuf, nn95, b95.zeros, j95) : lo95;
         ct__free(brbuf);
     } else {
-        /* exact fallback: every return, quickselect */
+        /* exact fallback: every return, quickselect (the partitions' scratch after them) */
         ct__free(brbuf);
-        double *R = ct__malloc_array((size_t)m, sizeof(double));
+        double *R = ct__malloc_array((size_t)(2 * m + CT__LANES), sizeof(double));
         if (!R)
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for %lld returns", (long long)m);
+        sel.tmp = R + m;
         for (int64_t i = 1; i < n; i++)
             R[i - 1] = (E[i] - E[i - 1]) / E[i - 1];
-        select_kth(R, 0, m - 1, k5);
+        select_kth(&sel, R, 0, m - 1, k5);
         lo5 = R[k5];
-        csum = 0;
-        for (int64_t i = 0; i <= k5; i++)
-            csum += R[i];
         hi5 = k5 + 1 < m ? min_of(R, k5 + 1, m - 1) : lo5;
         if (k95 > k5) {
-            select_kth(R, k5 + 1, m - 1, k95);
+            select_kth(&sel, R, k5 + 1, m - 1, k95);
             lo95 = R[k95];
         } else {
             lo95 = lo5;
         }
         hi95 = k95 + 1 < m ? min_of(R, k95 + 1, m - 1) : lo95;
+        /* the CVaR sum over the returns in bar order (recomputed: R was reordered) */
+        for (int64_t i = 1; i < n; i++)
+            R[i - 1] = (E[i] - E[i - 1]) / E[i - 1];
+        csum = sum_smallest(R, m, k5 + 1, lo5);
         ct__free(R);
     }
     double p5 = lerp_np(lo5, hi5, h5 - (double)k5), p95 = lerp_np(lo95, hi95, h95 - (double)k95);

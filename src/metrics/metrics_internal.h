@@ -116,7 +116,7 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out);
 /* The kernel's vectorizable natural log of a positive finite double (exposed for its test). */
 double ct__fast_log(double x);
 
-/* The widest build of the kernel's pass this CPU runs: 0 portable, 1 AVX2, 2 AVX-512. */
+/* The widest build of the kernel's pass this CPU runs: 0 portable, 1 AVX2 with FMA, 2 AVX-512. */
 int ct__metrics_kernel_level(void);
 
 /* Tests and benchmarks only (not thread-safe): caps the build the kernel picks (0 portable, 1 AVX2,

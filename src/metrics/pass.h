@@ -68,11 +68,20 @@ typedef struct ct__kstate {
  */
 typedef int64_t (*ct__pass_fn)(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
 
+/*
+ * Partition for the quickselects (kernel.c): v[0..n-1] reordered as [< x | == x | > x], the size
+ * of the first part returned and the second's in *neq; tmp holds n + 8 values.
+ */
+typedef int64_t (*ct__split_fn)(double *v, int64_t n, double x, double *tmp, int64_t *neq);
+
 int64_t ct__metrics_pass_generic(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
+int64_t ct__metrics_split_generic(double *v, int64_t n, double x, double *tmp, int64_t *neq);
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CT__PASS_X86 1
 int64_t ct__metrics_pass_avx2(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
 int64_t ct__metrics_pass_avx512(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
+int64_t ct__metrics_split_avx2(double *v, int64_t n, double x, double *tmp, int64_t *neq);
+int64_t ct__metrics_split_avx512(double *v, int64_t n, double x, double *tmp, int64_t *neq);
 #endif
 
 #endif

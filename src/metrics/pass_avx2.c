@@ -1,6 +1,6 @@
 /*
- * The metric pass for CPUs with AVX2: eight lanes as two 256-bit registers. Picked at run time by
- * the kernel; bit-identical to the other builds (see pass.h).
+ * The metric pass for CPUs with AVX2 and FMA: eight lanes as two 256-bit registers. Picked at run
+ * time by the kernel; bit-identical to the other builds (see pass.h).
  */
 #include <math.h>
 #include <stdint.h>
@@ -11,14 +11,14 @@
 #if defined(CT__PASS_X86)
 
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #pragma STDC FP_CONTRACT OFF
 #if __has_warning("-Wpsabi")
 #pragma clang diagnostic ignored "-Wpsabi"
 #endif
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
 /* every helper is inlined into the AVX2 pass, so the note that 32-byte vectors pass differently
  * without AVX does not apply */
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -53,6 +53,11 @@ L vd vadd(vd a, vd b) { return (vd){a.lo + b.lo, a.hi + b.hi}; }
 L vd vsub(vd a, vd b) { return (vd){a.lo - b.lo, a.hi - b.hi}; }
 L vd vmul(vd a, vd b) { return (vd){a.lo * b.lo, a.hi * b.hi}; }
 L vd vdiv(vd a, vd b) { return (vd){a.lo / b.lo, a.hi / b.hi}; }
+L vd vfma(vd a, vd b, vd c)
+{
+    return (vd){(v4d)_mm256_fmadd_pd((__m256d)a.lo, (__m256d)b.lo, (__m256d)c.lo),
+                (v4d)_mm256_fmadd_pd((__m256d)a.hi, (__m256d)b.hi, (__m256d)c.hi)};
+}
 L vm vlt(vd a, vd b) { return (vm){a.lo < b.lo, a.hi < b.hi}; }
 L vm vle(vd a, vd b) { return (vm){a.lo <= b.lo, a.hi <= b.hi}; }
 L vm veq(vd a, vd b) { return (vm){a.lo == b.lo, a.hi == b.hi}; }
@@ -68,6 +73,7 @@ L vd vabs(vd a)
     return (vd){(v4d)((v4i)a.lo & s), (v4d)((v4i)a.hi & s)};
 }
 L vm mandn(vm a, vm b) { return (vm){a.lo & ~b.lo, a.hi & ~b.hi}; }
+L vm mnot(vm a) { return (vm){~a.lo, ~a.hi}; }
 L vm mor(vm a, vm b) { return (vm){a.lo | b.lo, a.hi | b.hi}; }
 L unsigned mbits(vm m)
 {
@@ -114,6 +120,7 @@ L vd vlanes(void) { return (vd){{0, 1, 2, 3}, {4, 5, 6, 7}}; }
 #undef L
 
 #define CT__PASS_FN ct__metrics_pass_avx2
+#define CT__SPLIT_FN ct__metrics_split_avx2
 #include "metrics/pass_body.h"
 
 #if defined(__clang__)

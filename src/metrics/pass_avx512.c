@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "metrics/pass.h"
 
@@ -31,6 +32,7 @@ L vd vadd(vd a, vd b) { return _mm512_add_pd(a, b); }
 L vd vsub(vd a, vd b) { return _mm512_sub_pd(a, b); }
 L vd vmul(vd a, vd b) { return _mm512_mul_pd(a, b); }
 L vd vdiv(vd a, vd b) { return _mm512_div_pd(a, b); }
+L vd vfma(vd a, vd b, vd c) { return _mm512_fmadd_pd(a, b, c); }
 L vd vmin(vd a, vd b) { return _mm512_min_pd(a, b); } /* a < b ? a : b, as MINPD */
 L vd vabs(vd a) { return _mm512_abs_pd(a); }
 L vm vlt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
@@ -38,6 +40,7 @@ L vm vle(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
 L vm veq(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
 L vm vne(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NEQ_UQ); } /* true for NaN, as C's != */
 L vm mandn(vm a, vm b) { return (vm)(a & ~b); }
+L vm mnot(vm a) { return (vm)~a; }
 L vm mor(vm a, vm b) { return (vm)(a | b); }
 L int mall(vm m) { return m == 0xFF; }
 L int many(vm m) { return m != 0; }
@@ -58,6 +61,7 @@ L vd vlanes(void) { return _mm512_set_pd(7, 6, 5, 4, 3, 2, 1, 0); }
 #undef L
 
 #define CT__PASS_FN ct__metrics_pass_avx512
+#define CT__SPLIT_FN ct__metrics_split_avx512
 #include "metrics/pass_body.h"
 
 #if defined(__clang__)

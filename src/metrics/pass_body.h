@@ -2,12 +2,14 @@
  * The body of the metric pass, included once by each build (pass_generic.c, pass_avx2.c,
  * pass_avx512.c) after it defined its eight-lane layer:
  *   vd (eight doubles), vm (a lane mask) and
- *   vzero vset1 vload vstore vadd vsub vmul vdiv vmin (a < b ? a : b) vabs vsel,
- *   vlt vle veq vne (C's comparisons) mand mandn (a & ~b) mor mall many mbits (bit l = lane l),
+ *   vzero vset1 vload vstore vadd vsub vmul vdiv vfma (a * b + c, one rounding: C's fma)
+ *   vmin (a < b ? a : b) vabs vsel,
+ *   vlt vle veq vne (C's comparisons) mandn (a & ~b) mnot mor mall many mbits (bit l = lane l),
  *   mcount (lanes set), vsh1 vsh2 vsh4 (lanes moved up, zeros in),
  *   vkeep (the masked lanes stored in lane order from dst, eight slots written; returns the count),
  *   vb7 (lane 7 in every lane) and vlanes (0, 1, ..., 7),
- * and CT__PASS_FN, the name of the exported pass. See pass.h for what the lanes hold.
+ * and CT__PASS_FN and CT__SPLIT_FN, the names of the exported pass and partition. See pass.h for
+ * what the lanes hold.
  *
  * Per chunk of CT__CHUNK bars, the core loop computes the returns with their power sums,
  * downside sums, exposure, drawdowns and the cross-moments with benchmark levels (two divisions
@@ -70,6 +72,22 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     } while (0)
     /* what a flat block adds to the counts: eight zeros, below a bracket whose lower bound is > 0 */
     const int64_t flat5 = do_pct && b5->lo > 0 ? 8 : 0, flat95 = do_pct && b95->lo > 0 ? 8 : 0;
+    /* Where the 5% bracket lies below 0 and the 95% one above (the usual case), most returns fall
+     * between them and only count below the 95% bracket: a block then only sets aside its tail
+     * returns (<= hi5, or not < lo95, NaNs included), which the brackets take per chunk. */
+    const int tails = do_pct && b5->hi < 0 && b95->lo > 0;
+    double tbuf[CT__CHUNK + CT__LANES] __attribute__((aligned(64)));
+    int64_t nt = 0;
+#define CT__PCT_OR_TAIL(r)                                                                                             \
+    do {                                                                                                               \
+        if (tails) {                                                                                                   \
+            vm t = mor(vle(r, vhi5), mnot(vlt(r, vlo95)));                                                             \
+            B95N += 8 - mcount(t);                                                                                     \
+            nt += vkeep(tbuf + nt, t, r);                                                                              \
+        } else {                                                                                                       \
+            CT__PCT_BLOCK(r);                                                                                          \
+        }                                                                                                              \
+    } while (0)
     int64_t bi = 1;
     for (int64_t a = 1; a + 8 <= n; a += CT__CHUNK) {
         const int64_t len = (n - a < CT__CHUNK ? n - a : CT__CHUNK) & ~(int64_t)7;
@@ -84,23 +102,23 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             vd r = vdiv(vsub(e1, e0), e0);
             vd x = vsub(r, C), x2 = vmul(x, x);
             S1 = vadd(S1, x);
-            S2 = vadd(S2, x2);
-            S3 = vadd(S3, vmul(x2, x));
-            S4 = vadd(S4, vmul(x2, x2));
+            S2 = vfma(x, x, S2);
+            S3 = vfma(x2, x, S3);
+            S4 = vfma(x2, x2, S4);
             /* a block of eight zero returns (no position: the equity did not move) keeps the
              * log curve's level and only adds zeros to the bracket counts (a level of 0 gives
              * NaN returns, not zeros) */
             if (need_flat)
                 flat[q >> 3] = (unsigned char)mall(veq(r, zero));
             vd ng = vmin(r, zero);
-            D2 = vadd(D2, vmul(ng, ng));
+            D2 = vfma(ng, ng, D2);
             NG = vsub(NG, ng);
             /* drawdowns: eight bars under the running peak are done at once, and so are eight
              * bars level with it outside a drawdown (a flat stretch at the peak) */
             vd pk = vset1(peak);
             if (mall(vlt(e1, pk))) {
                 vd dd = vmul(vsub(e1, pk), vset1(inv_peak));
-                U2v = vadd(U2v, vmul(dd, dd));
+                U2v = vfma(dd, dd, U2v);
                 TRv = vmin(dd, TRv);
                 in_dd = 1;
             } else if (!in_dd && mall(veq(e1, pk))) {
@@ -146,10 +164,10 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                 vd b0 = vload(bl + bi - 1), b = vdiv(vsub(vload(bl + bi), b0), b0);
                 vd xb = vsub(b, CB), xd = vsub(x, xb);
                 B1 = vadd(B1, xb);
-                B2 = vadd(B2, vmul(xb, xb));
-                RB = vadd(RB, vmul(x, xb));
+                B2 = vfma(xb, xb, B2);
+                RB = vfma(x, xb, RB);
                 T1 = vadd(T1, xd);
-                T2 = vadd(T2, vmul(xd, xd));
+                T2 = vfma(xd, xd, T2);
             }
             if (need_r)
                 vstore(rbuf + q, r);
@@ -167,17 +185,17 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                 } else {
                     vd r = vload(rbuf + 8 * bk), l;
                     if (keep_pct) /* the brackets here, while r is in a register */
-                        CT__PCT_BLOCK(r);
+                        CT__PCT_OR_TAIL(r);
                     if (mall(vle(vabs(r), small))) {
                         /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its
                          * series to r^9 where |r| <= 1/64 (error below 1e-17 of the value), by
                          * Estrin's scheme (a short dependency chain, so blocks overlap) */
                         vd r2 = vmul(r, r), r4 = vmul(r2, r2);
-                        vd p01 = vsub(one, vmul(r, vset1(0.5))), p23 = vsub(vset1(1.0 / 3), vmul(r, vset1(0.25)));
-                        vd p45 = vsub(vset1(0.2), vmul(r, vset1(1.0 / 6)));
-                        vd p67 = vsub(vset1(1.0 / 7), vmul(r, vset1(0.125)));
-                        vd q0 = vadd(p01, vmul(r2, p23)), q1 = vadd(p45, vmul(r2, p67));
-                        l = vmul(r, vadd(q0, vmul(r4, vadd(q1, vmul(r4, vset1(1.0 / 9))))));
+                        vd p01 = vfma(r, vset1(-0.5), one), p23 = vfma(r, vset1(-0.25), vset1(1.0 / 3));
+                        vd p45 = vfma(r, vset1(-1.0 / 6), vset1(0.2));
+                        vd p67 = vfma(r, vset1(-0.125), vset1(1.0 / 7));
+                        vd q0 = vfma(r2, p23, p01), q1 = vfma(r2, p67, p45);
+                        l = vmul(r, vfma(r4, vfma(r4, vset1(1.0 / 9), q1), q0));
                     } else { /* a large move (or NaN) in the block: libm */
                         double lv[CT__LANES];
                         vstore(lv, r);
@@ -193,8 +211,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                     YC = vadd(YC, vb7(l)); /* the same sums as lane 7 of y */
                 }
                 Y1 = vadd(Y1, y);
-                Y2 = vadd(Y2, vmul(y, y));
-                XY = vadd(XY, vmul(TI, y));
+                Y2 = vfma(y, y, Y2);
+                XY = vfma(TI, y, XY);
                 TI = vadd(TI, v8);
             }
         }
@@ -207,11 +225,11 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                 vd xb = vsel(ok, vsub(b, CB), zero), xr = vsel(ok, x, zero), xd = vsub(xr, xb);
                 NB = vadd(NB, vsel(ok, one, zero));
                 B1 = vadd(B1, xb);
-                B2 = vadd(B2, vmul(xb, xb));
-                RB = vadd(RB, vmul(xr, xb));
+                B2 = vfma(xb, xb, B2);
+                RB = vfma(xr, xb, RB);
                 X1 = vadd(X1, xr);
                 T1 = vadd(T1, xd);
-                T2 = vadd(T2, vmul(xd, xd));
+                T2 = vfma(xd, xd, T2);
                 unsigned okb = mbits(ok);
                 for (int l = 0; l < CT__LANES; l++)
                     bprod *= (okb >> l & 1u) ? 1.0 + br[bq - 1 + l] : 1.0;
@@ -223,9 +241,22 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
                     ZC += 8, B5N += flat5, B95N += flat95;
                 } else {
                     vd r = vload(rbuf + 8 * bk);
-                    CT__PCT_BLOCK(r);
+                    CT__PCT_OR_TAIL(r);
                 }
             }
+        }
+        if (keep_pct && tails) {
+            /* the chunk's tail returns against the brackets, the last block filled with zeros
+             * (between the brackets: they only count below the 95% one) */
+            int64_t pad = (8 - (nt & 7)) & 7;
+            for (int64_t j = 0; j < pad; j++)
+                tbuf[nt + j] = 0.0;
+            B95N -= pad;
+            for (int64_t j = 0; j < nt + pad; j += 8) {
+                vd r = vload(tbuf + j);
+                CT__PCT_BLOCK(r);
+            }
+            nt = 0;
         }
         if (keep_pct) {
             if (n5 > cap || n95 > cap) {
@@ -272,6 +303,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     kp->in_dd = in_dd;
     return bi;
 #undef CT__PCT_BLOCK
+#undef CT__PCT_OR_TAIL
 }
 
 /* The pass with the group flags made constant for the two common cases: the core metrics only
@@ -284,4 +316,39 @@ int64_t CT__PASS_FN(ct__kstate *k, const double *E, const double *bl, const doub
     if (do_log && do_bench && do_pct)
         return pass_body(k, E, bl, br, n, 1, 1, 1);
     return pass_body(k, E, bl, br, n, do_log, do_bench, do_pct);
+}
+
+/*
+ * Reorder v[0..n-1] as [values < x | values == x | values > x] and return the size of the first
+ * part, the second's in *neq; the values equal to x are written back as x (they differ at most in
+ * the sign of a zero). The third part goes through tmp (room for n + 8 values). Eight values at a
+ * time, without branches on the data: the first part is written in place behind the reads. NaNs
+ * compare as none of these and go last. The order inside the parts differs between builds; the
+ * callers only select values (exact whatever the order).
+ */
+int64_t CT__SPLIT_FN(double *v, int64_t n, double x, double *tmp, int64_t *neq)
+{
+    const vd vx = vset1(x);
+    int64_t nf = 0, nb = 0, ne = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        vd r = vload(v + i);
+        vm lt = vlt(r, vx), eq = veq(r, vx);
+        ne += mcount(eq);
+        nb += vkeep(tmp + nb, mnot(mor(lt, eq)), r);
+        nf += vkeep(v + nf, lt, r); /* eight slots from v + nf <= v + i: only values already read */
+    }
+    for (; i < n; i++) {
+        double t = v[i];
+        int lt = t < x, eq = t == x;
+        v[nf] = t;
+        tmp[nb] = t;
+        nf += lt;
+        ne += eq;
+        nb += !lt && !eq;
+    }
+    for (int64_t j = 0; j < ne; j++)
+        v[nf + j] = x;
+    memcpy(v + nf + ne, tmp, (size_t)nb * sizeof(double));
+    *neq = ne;
+    return nf;
 }

@@ -53,6 +53,12 @@ CT__BINOP(vsub, -)
 CT__BINOP(vmul, *)
 CT__BINOP(vdiv, /)
 #undef CT__BINOP
+L vd vfma(vd a, vd b, vd c)
+{
+    vd r;
+    EACH r.v[j] = fma(a.v[j], b.v[j], c.v[j]);
+    return r;
+}
 #define CT__CMP(name, op)                                                                                              \
     L vm name(vd a, vd b)                                                                                              \
     {                                                                                                                  \
@@ -82,6 +88,12 @@ L vm mandn(vm a, vm b)
 {
     vm r;
     EACH r.v[j] = a.v[j] & !b.v[j];
+    return r;
+}
+L vm mnot(vm a)
+{
+    vm r;
+    EACH r.v[j] = !a.v[j];
     return r;
 }
 L vm mor(vm a, vm b)
@@ -134,4 +146,5 @@ L vd vlanes(void)
 #undef L
 
 #define CT__PASS_FN ct__metrics_pass_generic
+#define CT__SPLIT_FN ct__metrics_split_generic
 #include "metrics/pass_body.h"
