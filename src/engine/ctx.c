@@ -32,6 +32,7 @@ ct_status ct__ctx_init(ct_ctx *x, const ct__config *cfg)
     x->cash = cfg->capital;
     x->equity = cfg->capital;
     x->next_id = 1;
+    x->n_held = -1;
     return CT_OK;
 }
 

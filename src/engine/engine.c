@@ -587,6 +587,7 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
     int has_funding = x.n_funding > 0;
     const double *close = feed->close, *high = feed->high, *low = feed->low;
     double *eq = x.eq, *posv = x.posv;
+    int64_t held = 0; /* bars before t whose final position is not 0 (the exposure metric) */
     for (int64_t t = 0; t < n && st == CT_OK; t++) {
         if (close_mode && t > 0 && x.n_orders != 0) {
             /* market orders placed in on_bar(t-1) fill at close[t-1]; E[t-1] includes them. On
@@ -596,6 +597,8 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
             if (st != CT_OK)
                 break;
         }
+        if (t > 0) /* bar t-1 is final now (after its close fills) */
+            held += posv[t - 1] != 0.0;
         x.t = t;
         if (x.n_orders != 0 || has_funding) {
             st = ct__ctx_fill_bar(&x);
@@ -634,6 +637,8 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
         x.t = n - 1;
     if (st == CT_OK && x.cfg.close_at_end && n > 0)
         st = ct__ctx_close_at_end(&x);
+    if (st == CT_OK && n > 0)
+        x.n_held = held + (posv[n - 1] != 0.0);
     if (st == CT_OK)
         st = ct__ctx_call(&x, x.vt->on_finish, CT__PH_FINISH, "on_finish");
     if (has_instance && s->cls->vt.destroy)

@@ -194,6 +194,7 @@ struct ct_ctx {
     double *eq;
     double *posv;
     int64_t cap_bars;
+    int64_t n_held; /* bars whose final position is not 0, counted by ct_engine_run; -1: not counted */
     /* strategy */
     const ct_strategy_vtable *vt;
     void *user;

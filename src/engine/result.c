@@ -17,6 +17,7 @@ ct_result *ct__result_new(void)
     r->symbol = ct__strdup("");
     r->params_json = ct__strdup("{}");
     r->config_json = ct__strdup("{}");
+    r->n_held = -1;
     if (!r->strategy || !r->symbol || !r->params_json || !r->config_json) {
         ct_result_destroy(r);
         return NULL;
@@ -95,6 +96,7 @@ ct_status ct__ctx_build_result(ct_ctx *x, const char *strategy, const char *symb
             r->trades = dup_mem(x->trades, (size_t)x->n_trades * sizeof(ct_trade));
         }
         ok = r->time && r->close && r->equity && r->position && r->trades;
+        r->n_held = x->n_held;
     }
     if (!ok) {
         ct_result_destroy(r);

@@ -54,6 +54,10 @@ struct ct_result {
     int64_t *bench_time;
     double *bench_value;
 
+    /* bars with a position != 0 (the exposure metric), counted by the engine as it ran, so the
+     * metrics need not read the positions again; -1: not counted (the metrics count them) */
+    int64_t n_held;
+
     /* content hash of the feed (for ct_result_cache_key) */
     uint64_t feed_hash;
 

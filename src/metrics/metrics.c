@@ -228,15 +228,20 @@ static ct_status compute_result(const ct_result *r, uint32_t skip, double *out)
     s.skip = skip;
     s.total_commission = r->total_commission;
     s.turnover = r->capital > 0 ? r->turnover / r->capital : CT__NaN;
-    s.position = r->metrics_daily ? NULL : r->position;
+    /* the engine counted the bars held as it ran; otherwise the kernel counts them (daily
+     * metrics: below, over every bar) */
+    s.position = r->metrics_daily || r->n_held >= 0 ? NULL : r->position;
     ct_status st = compute_curve(&s, r->time, r->equity, r->n, r->close, r->bench_time, r->bench_value, r->bench_n,
                                  r->metrics_daily, out);
-    if (st == CT_OK && r->metrics_daily && r->position && r->n > 0) {
+    if (st == CT_OK && (r->metrics_daily || r->n_held >= 0) && r->n > 0) {
         /* exposure stays a fraction of bars, whatever the sampling of the return metrics */
-        int64_t held = 0;
-        for (int64_t i = 0; i < r->n; i++)
-            held += r->position[i] != 0.0;
-        out[CT_M_exposure] = (double)held / (double)r->n;
+        int64_t held = r->n_held;
+        if (held < 0) {
+            held = 0;
+            for (int64_t i = 0; i < r->n; i++)
+                held += r->position ? r->position[i] != 0.0 : 0;
+        }
+        out[CT_M_exposure] = r->position || r->n_held >= 0 ? (double)held / (double)r->n : CT__NaN;
     }
     return st;
 }

@@ -55,7 +55,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     int in_dd = kp->in_dd;
     const int need_r = do_log || do_pct || (do_bench && !bl), need_flat = do_log || do_pct;
     double rbuf[CT__CHUNK] __attribute__((aligned(64))); /* the chunk's returns, for the phases */
-    unsigned char flat[CT__CHUNK / 8];                   /* 1: the block's eight returns are 0 */
+    uint64_t moved; /* bit k: block k of the chunk has a return that is not 0 (a position moved) */
     /* a block of eight returns r against both percentile brackets: count those below and the
      * zeros, append the non-zero ones inside (without a branch: a block holds one about half the
      * time) */
@@ -69,6 +69,16 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
         ZC += mcount(z);                                                                                               \
         n5 += vkeep(buf5 + n5, mandn(in5, z), r);                                                                      \
         n95 += vkeep(buf95 + n95, mandn(in95, z), r);                                                                  \
+    } while (0)
+    /* g flat blocks from block f of the chunk at the level YC: the regression sums of g levels
+     * at once, with the run's regression indices summed exactly (g TI(f) + 8 (0 + ... + g-1)) */
+#define CT__FLAT_RUN(g, f)                                                                                             \
+    do {                                                                                                               \
+        const vd G = vset1((double)(g));                                                                               \
+        const vd TIS = vfma(G, vadd(TI0, vset1(8.0 * (double)(f))), vset1(4.0 * (double)(g) * (double)((g) - 1)));     \
+        Y1 = vfma(G, YC, Y1);                                                                                          \
+        Y2 = vfma(G, vmul(YC, YC), Y2);                                                                                \
+        XY = vfma(TIS, YC, XY);                                                                                        \
     } while (0)
     /* what a flat block adds to the counts: eight zeros, below a bracket whose lower bound is > 0 */
     const int64_t flat5 = do_pct && b5->lo > 0 ? 8 : 0, flat95 = do_pct && b95->lo > 0 ? 8 : 0;
@@ -91,6 +101,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     int64_t bi = 1;
     for (int64_t a = 1; a + 8 <= n; a += CT__CHUNK) {
         const int64_t len = (n - a < CT__CHUNK ? n - a : CT__CHUNK) & ~(int64_t)7;
+        moved = 0;
         for (bi = a; bi < a + len; bi += 8) {
             const int64_t q = bi - a;
             vd e1 = vload(E + bi), e0 = vload(E + bi - 1);
@@ -109,7 +120,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
              * log curve's level and only adds zeros to the bracket counts (a level of 0 gives
              * NaN returns, not zeros) */
             if (need_flat)
-                flat[q >> 3] = (unsigned char)mall(veq(r, zero));
+                moved |= (uint64_t)!mall(veq(r, zero)) << (q >> 3);
             vd ng = vmin(r, zero);
             D2 = vfma(ng, ng, D2);
             NG = vsub(NG, ng);
@@ -174,46 +185,50 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
         }
         const int64_t nblk = len >> 3;
         if (do_log) {
-            /* regression index - its mean (exact: integers and halves) */
-            vd TI = vadd(vset1((double)(a - 1) - xbar), vlanes());
-            const vd v8 = vset1(8.0), small = vset1(1.0 / 64);
-            for (int64_t bk = 0; bk < nblk; bk++) {
-                vd y = YC;
-                if (flat[bk]) { /* the level stays, and the zeros are only counted */
+            /* the blocks that moved, in order; the flat ones between them keep the level YC,
+             * so each run of them is added at once (with its zeros for the brackets). TI0: the
+             * regression index - its mean of block 0's lanes (exact: integers and halves) */
+            const vd TI0 = vadd(vset1((double)(a - 1) - xbar), vlanes()), small = vset1(1.0 / 64);
+            int64_t prev = -1;
+            for (uint64_t mv = moved;; mv &= mv - 1) {
+                const int64_t bk = mv ? (int64_t)__builtin_ctzll(mv) : nblk, gap = bk - prev - 1;
+                if (gap) {
+                    CT__FLAT_RUN(gap, prev + 1);
                     if (keep_pct)
-                        ZC += 8, B5N += flat5, B95N += flat95;
-                } else {
-                    vd r = vload(rbuf + 8 * bk), l;
-                    if (keep_pct) /* the brackets here, while r is in a register */
-                        CT__PCT_OR_TAIL(r);
-                    if (mall(vle(vabs(r), small))) {
-                        /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its
-                         * series to r^9 where |r| <= 1/64 (error below 1e-17 of the value), by
-                         * Estrin's scheme (a short dependency chain, so blocks overlap) */
-                        vd r2 = vmul(r, r), r4 = vmul(r2, r2);
-                        vd p01 = vfma(r, vset1(-0.5), one), p23 = vfma(r, vset1(-0.25), vset1(1.0 / 3));
-                        vd p45 = vfma(r, vset1(-1.0 / 6), vset1(0.2));
-                        vd p67 = vfma(r, vset1(-0.125), vset1(1.0 / 7));
-                        vd q0 = vfma(r2, p23, p01), q1 = vfma(r2, p67, p45);
-                        l = vmul(r, vfma(r4, vfma(r4, vset1(1.0 / 9), q1), q0));
-                    } else { /* a large move (or NaN) in the block: libm */
-                        double lv[CT__LANES];
-                        vstore(lv, r);
-                        for (int j = 0; j < CT__LANES; j++)
-                            lv[j] = log1p(lv[j]);
-                        l = vload(lv);
-                    }
-                    /* running sum: prefix sums inside the vector, plus the last bar's level */
-                    l = vadd(l, vsh1(l));
-                    l = vadd(l, vsh2(l));
-                    l = vadd(l, vsh4(l));
-                    y = vadd(l, YC);
-                    YC = vadd(YC, vb7(l)); /* the same sums as lane 7 of y */
+                        ZC += 8 * gap, B5N += flat5 * gap, B95N += flat95 * gap;
                 }
+                if (!mv)
+                    break;
+                vd r = vload(rbuf + 8 * bk), l;
+                if (keep_pct) /* the brackets here, while r is in a register */
+                    CT__PCT_OR_TAIL(r);
+                if (mall(vle(vabs(r), small))) {
+                    /* the log curve as empyrical builds it, cumsum(log1p(r)): log1p by its
+                     * series to r^9 where |r| <= 1/64 (error below 1e-17 of the value), by
+                     * Estrin's scheme (a short dependency chain, so blocks overlap) */
+                    vd r2 = vmul(r, r), r4 = vmul(r2, r2);
+                    vd p01 = vfma(r, vset1(-0.5), one), p23 = vfma(r, vset1(-0.25), vset1(1.0 / 3));
+                    vd p45 = vfma(r, vset1(-1.0 / 6), vset1(0.2));
+                    vd p67 = vfma(r, vset1(-0.125), vset1(1.0 / 7));
+                    vd q0 = vfma(r2, p23, p01), q1 = vfma(r2, p67, p45);
+                    l = vmul(r, vfma(r4, vfma(r4, vset1(1.0 / 9), q1), q0));
+                } else { /* a large move (or NaN) in the block: libm */
+                    double lv[CT__LANES];
+                    vstore(lv, r);
+                    for (int j = 0; j < CT__LANES; j++)
+                        lv[j] = log1p(lv[j]);
+                    l = vload(lv);
+                }
+                /* running sum: prefix sums inside the vector, plus the last bar's level */
+                l = vadd(l, vsh1(l));
+                l = vadd(l, vsh2(l));
+                l = vadd(l, vsh4(l));
+                vd y = vadd(l, YC);
+                YC = vadd(YC, vb7(l)); /* the same sums as lane 7 of y */
                 Y1 = vadd(Y1, y);
                 Y2 = vfma(y, y, Y2);
-                XY = vfma(TI, y, XY);
-                TI = vadd(TI, v8);
+                XY = vfma(vadd(TI0, vset1(8.0 * (double)bk)), y, XY);
+                prev = bk;
             }
         }
         if (do_bench && !bl) {
@@ -236,13 +251,11 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             }
         }
         if (keep_pct && !do_log) { /* the brackets on their own */
-            for (int64_t bk = 0; bk < nblk; bk++) {
-                if (flat[bk]) {
-                    ZC += 8, B5N += flat5, B95N += flat95;
-                } else {
-                    vd r = vload(rbuf + 8 * bk);
-                    CT__PCT_OR_TAIL(r);
-                }
+            const int64_t nflat = nblk - __builtin_popcountll(moved);
+            ZC += 8 * nflat, B5N += flat5 * nflat, B95N += flat95 * nflat;
+            for (uint64_t mv = moved; mv; mv &= mv - 1) {
+                vd r = vload(rbuf + 8 * __builtin_ctzll(mv));
+                CT__PCT_OR_TAIL(r);
             }
         }
         if (keep_pct && tails) {
@@ -304,6 +317,7 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     return bi;
 #undef CT__PCT_BLOCK
 #undef CT__PCT_OR_TAIL
+#undef CT__FLAT_RUN
 }
 
 /* The pass with the group flags made constant for the two common cases: the core metrics only

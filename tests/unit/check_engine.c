@@ -193,6 +193,35 @@ START_TEST(close_at_end)
 }
 END_TEST
 
+/* The exposure the engine counts as it runs (result n_held, so the metrics skip the positions)
+ * equals the count over the final positions, in each fill mode, with and without the close at
+ * the end, for a position held to the end and one closed inside. By hand (5 bars), buy at 0 and
+ * close at 2: next_open fills them at open[1] and open[3], held at the close of bars 1 and 2;
+ * fill = close fills them at close[0] and close[2], held at bars 0 and 1: 2 bars either way. */
+START_TEST(exposure_counted_by_engine)
+{
+    static const char *const cfg[4] = {NULL, "{\"fill\":\"close\"}", "{\"close_at_end\":true}",
+                                       "{\"fill\":\"close\",\"close_at_end\":true}"};
+    static const script_fn scripts[2] = {s_buy10_at0, s_buy10_close_at2};
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 2; j++) {
+            ct_result *r = run_script(scripts[j], cfg[k]);
+            int64_t n = ct_result_len(r), held = 0;
+            const double *pos = ct_result_position_ptr(r);
+            for (int64_t i = 0; i < n; i++)
+                held += pos[i] != 0.0;
+            ck_assert_msg(r->n_held == held, "config %s, script %d: engine counted %lld, positions say %lld",
+                          cfg[k] ? cfg[k] : "{}", j, (long long)r->n_held, (long long)held);
+            double x = NAN;
+            ck_assert_ok(ct_result_metric(r, "exposure", &x));
+            EQ(x, (double)held / (double)n);
+            if (j == 1)
+                ck_assert_int_eq(held, 2);
+            ct_result_destroy(r);
+        }
+}
+END_TEST
+
 static void s_buy_last(ct_ctx *c, int64_t t)
 {
     if (t == 4)
@@ -1144,6 +1173,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, market_next_open);
     tcase_add_test(tc, market_fill_close);
     tcase_add_test(tc, close_at_end);
+    tcase_add_test(tc, exposure_counted_by_engine);
     tcase_add_test(tc, order_on_last_bar);
     tcase_add_test(tc, commission_and_slippage);
     tcase_add_test(tc, maker_taker);
