@@ -108,8 +108,10 @@ CT_API ct_status ct_optimizer_configure_engine_json(ct_optimizer *o, const char 
 
 /**
  * The objective: any metric of the registry by name (ct_metric_find), maximized when
- * `maximize` is 1, minimized when 0.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (unknown metric, named). @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ * `maximize` is 1, minimized when 0. A table from an earlier run is dropped (its columns and
+ * order belong to the old objective): run again before reading rows.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (unknown metric, named), CT_E_STATE (a merged
+ *   table), CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_set_objective(ct_optimizer *o, const char *metric, int32_t maximize);
 

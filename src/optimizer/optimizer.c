@@ -393,9 +393,13 @@ ct_status ct_optimizer_set_objective(ct_optimizer *o, const char *metric, int32_
     if (o->merged)
         return ct__fail(&o->err, CT_E_STATE, "optimizer: a merged table cannot change its objective");
     ct_status st = set_columns(o, metric);
-    if (st == CT_OK)
-        o->maximize = maximize ? 1 : 0;
-    return st;
+    if (st != CT_OK)
+        return st;
+    o->maximize = maximize ? 1 : 0;
+    /* the last run's table has the old columns and order: dropped, the next run makes a new one */
+    ct__table_free(&o->tab);
+    o->has_run = 0;
+    return CT_OK;
 }
 
 const char *ct_optimizer_objective(const ct_optimizer *o) { return o && o->objective ? o->objective : ""; }

@@ -121,6 +121,42 @@ static char *table_json(ct_optimizer *o)
     return j;
 }
 
+/* Changing the objective after a run drops the table (its columns and order belong to the old
+ * objective; reading them with the new layout read past the rows), and the next run ranks by the
+ * new one with its column added. */
+START_TEST(objective_change_drops_table)
+{
+    ct_optimizer *o = make_opt(1);
+    ck_assert_ok(ct_optimizer_set_objective(o, "sharpe_ratio", 1));
+    ck_assert_ok(ct_optimizer_run(o));
+    int64_t rows = ct_optimizer_row_count(o);
+    ck_assert_int_gt(rows, 2);
+    int32_t headline = ct_optimizer_metric_count(o);
+    ck_assert_ok(ct_optimizer_set_objective(o, "omega_ratio", 0));
+    ck_assert_int_eq(ct_optimizer_row_count(o), 0);
+    double m[64];
+    ck_assert_int_eq(ct_optimizer_row_metrics(o, 0, m, 64, NULL), CT_E_RANGE);
+    char *j = NULL;
+    ck_assert_int_eq(ct_optimizer_json(o, 0, &j), CT_E_STATE);
+    ck_assert_ptr_null(j);
+    ck_assert_ok(ct_optimizer_run(o));
+    ck_assert_int_eq(ct_optimizer_row_count(o), rows);
+    ck_assert_int_eq(ct_optimizer_metric_count(o), headline + 1);
+    ck_assert_str_eq(ct_optimizer_metric_name(o, headline), "omega_ratio");
+    /* minimized: rows in ascending omega_ratio (NaN rows last) */
+    double prev = -INFINITY;
+    for (int64_t r = 0; r < rows; r++) {
+        double v = NAN;
+        ck_assert_ok(ct_optimizer_row_metric(o, r, "omega_ratio", &v));
+        if (isnan(v))
+            continue;
+        ck_assert_msg(v >= prev, "rank %lld: omega %.17g after %.17g", (long long)r, v, prev);
+        prev = v;
+    }
+    ct_optimizer_destroy(o);
+}
+END_TEST
+
 START_TEST(grid_equals_single_runs)
 {
     ct_optimizer *o = make_opt(2);
@@ -467,6 +503,7 @@ static Suite *optimizer_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, space_parse);
     tcase_add_test(tc, grid_equals_single_runs);
+    tcase_add_test(tc, objective_change_drops_table);
     tcase_add_test(tc, threads_deterministic);
     tcase_add_test(tc, shards_merge_exactly);
     tcase_add_test(tc, progress_reports);
