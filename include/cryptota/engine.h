@@ -5,10 +5,12 @@
  * runs (and threads); ct_session: the same engine fed one bar at a time for paper or live
  * trading.
  *
- * Loop, for bar t: (0) funding events that fall in bar t are paid on the position held into
- * it; (1) orders pending from bar t-1 fill against bar t; (2) mark to market at close[t];
- * (3) on_bar runs with data up to t; the orders it places are pending for bar t+1 (with
- * fill = close, its market orders fill at close[t] and E[t] includes them).
+ * Loop, for bar t: (0) funding events at or before bar t's open time and not yet paid are paid
+ * on the position held into bar t (so an event inside bar t is paid at bar t+1's open, and
+ * events up to the first bar's open find no position and pay nothing); (1) orders pending from
+ * bar t-1 fill against bar t; (2) mark to market at close[t]; (3) on_bar runs with data up to
+ * t; the orders it places are pending for bar t+1 (with fill = close, its market orders fill at
+ * close[t] and E[t] includes them). docs/engine.md, "The loop", has the details.
  *
  * @threadsafety ct_engine and ct_session: one thread at a time. ct_indicator_cache: thread-safe
  * (several engines on several threads may share one).
@@ -36,7 +38,7 @@ typedef struct ct_session ct_session;
  */
 enum {
     /* engine 100-199 */
-    CT_ENGINE_CAPITAL = 100,          /**< [capital] initial cash, > 0 (10000) */
+    CT_ENGINE_CAPITAL = 100,          /**< [capital] initial cash, [1e-9, 1e18] (10000) */
     CT_ENGINE_FILL = 101,             /**< [fill] CT_FILL_NEXT_OPEN (default) or CT_FILL_CLOSE */
     CT_ENGINE_CLOSE_AT_END = 102,     /**< [close_at_end] 0/1 (0): close an open position at the last close */
     CT_ENGINE_PERIODS_PER_YEAR = 103, /**< [periods_per_year] >= 0 (0 = from the interval) */
@@ -72,7 +74,8 @@ CT_API ct_status ct_engine_create(ct_engine **out);
 CT_API void ct_engine_destroy(ct_engine *e);
 /** Message of the last failing call on this engine ("" if none). @since 0.1 */
 CT_API const char *ct_engine_errmsg(const ct_engine *e);
-/** A copy with the same settings and funding series (no cache, no result). @since 0.1 */
+/** A copy with the same settings and funding series (no cache, no result); `*out` is NULL on
+ * failure. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1 */
 CT_API ct_status ct_engine_clone(const ct_engine *e, ct_engine **out);
 
 /**
@@ -105,9 +108,11 @@ CT_API ct_status ct_engine_configure_json(ct_engine *e, const char *json);
 CT_API ct_status ct_engine_config_json(const ct_engine *e, char **out);
 
 /**
- * Attach a perpetual-futures funding series (copied): at each funding time the position held
- * into the bar containing it pays position * open * rate (longs pay a positive rate).
- * n = 0 detaches. Times must be strictly increasing, rates finite.
+ * Attach a perpetual-futures funding series (copied): each event is paid at the first bar whose
+ * open time is at or after it, by the position held into that bar: position * open * rate
+ * (longs pay a positive rate). An event inside a bar is thus paid at the next bar's open;
+ * events up to the first bar's open, or after the last bar's open, are never paid (loop step
+ * 0 above). n = 0 detaches. Times must be strictly increasing, rates finite.
  * @return CT_OK, CT_E_INVALID_ARG (names the row), CT_E_NOMEM. @since 0.1
  */
 CT_API ct_status ct_engine_set_funding(ct_engine *e, const int64_t *time_ms, const double *rate, int64_t n);
@@ -134,7 +139,9 @@ CT_API ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s
 /**
  * Create an empty cache. Entries are keyed by the feed content hash, the indicator and its
  * options; they are immutable once computed and live until the cache is destroyed.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety thread-safe object. @since 0.1
+ * @param[out] out  destroyed with ct_indicator_cache_destroy; NULL on failure.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM, CT_E_INTERNAL (its mutex could not be
+ *   initialized). @threadsafety thread-safe object. @since 0.1
  */
 CT_API ct_status ct_indicator_cache_create(ct_indicator_cache **out);
 /** Destroy a cache (no engine may be running with it). NULL is a no-op. @since 0.1 */
@@ -146,7 +153,11 @@ CT_API int64_t ct_indicator_cache_size(const ct_indicator_cache *c);
 
 /**
  * Broker adapter: called when the strategy places (`event` 0) or cancels (`event` 1) an
- * order. `type` is a CT_ORDER_*; `qty` signed (target: the fraction; close: 0);
+ * order, and with `event` 1 when the session cancels an attached order (take-profit,
+ * stop-loss, trailing stop) itself: a fill made the position flat, or a new one replaced it
+ * (its cancel comes before the new order's event 0). The order may already be gone on the
+ * host's side (the other leg of a take-profit / stop-loss pair); the host then just returns
+ * CT_OK. `type` is a CT_ORDER_*; `qty` signed (target: the fraction; close: 0; 0 in a cancel);
  * `price` the limit / take-profit price, `stop` the stop / stop-loss / trailing amount.
  * Return CT_OK; anything else stops the session with CT_E_PLUGIN.
  */
@@ -176,8 +187,9 @@ CT_API ct_status ct_session_set_broker(ct_session *ss, ct_broker_fn fn, void *us
  * Push one closed bar (validated like a feed row). Runs the engine loop for it: funding, the
  * paper broker's fills, mark to market, on_bar. A session pushed the bars of a feed gives the
  * same trades and equity as ct_engine_run on that feed.
- * @return CT_OK; CT_E_DATA (bad bar); CT_E_PLUGIN (callback or broker failed); CT_E_STATE (a
- *   previous failure stopped the session); CT_E_NOMEM. @since 0.1
+ * @return CT_OK; CT_E_DATA (bad bar, not added: the message names it "bar <i>", i its 0-based
+ *   index, ct_session_len before the push); CT_E_PLUGIN (callback or broker failed);
+ *   CT_E_STATE (a previous failure stopped the session); CT_E_NOMEM. @since 0.1
  */
 CT_API ct_status ct_session_push(ct_session *ss, int64_t time_ms, double open, double high, double low,
                                  double close, double volume);
@@ -186,8 +198,11 @@ CT_API ct_status ct_session_push(ct_session *ss, int64_t time_ms, double open, d
  * Report a fill of a pending order by the host broker: `qty` signed (partial fills allowed:
  * the order stays pending until its quantity is filled), at `price`, paying `commission`.
  * Applied to the portfolio at once (equity of the current bar included) and reported to
- * on_fill. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (no such pending order),
- * CT_E_STATE (no broker set), CT_E_PLUGIN. @since 0.1
+ * on_fill. A fill that makes the position flat cancels the attached orders (cancel events to
+ * the broker, see ct_broker_fn). @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (no such
+ * pending order), CT_E_STATE (no broker set, no bar pushed yet, or the session stopped),
+ * CT_E_PLUGIN (on_fill or the broker failed: the session stops), CT_E_NOMEM (the session
+ * stops). @since 0.1
  */
 CT_API ct_status ct_session_report_fill(ct_session *ss, int64_t order_id, double qty, double price,
                                         double commission);
@@ -203,7 +218,7 @@ CT_API double ct_session_equity(const ct_session *ss);
 
 /**
  * A result of the bars so far, as ct_engine_run would give for them (on_finish is not called;
- * the session can continue). @param[out] out  ct_result_destroy.
+ * the session can continue). @param[out] out  ct_result_destroy; NULL on failure.
  * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1
  */
 CT_API ct_status ct_session_result(ct_session *ss, ct_result **out);

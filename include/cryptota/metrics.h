@@ -94,7 +94,9 @@ CT_API ct_status ct_result_set_benchmark(ct_result *r, const int64_t *time_ms, c
  * count-then-copy over parallel arrays (each may be NULL). `recovery_ms` is -1 and
  * `duration_bars` runs to the last bar when the peak was never regained. `duration_bars` is
  * recovery (or last) bar minus the peak bar.
- * @return CT_OK, CT_E_INVALID_ARG. @threadsafety read-only, thread-safe on a result no one mutates. @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG; a failure's message goes to ct_last_error only, never to the
+ *         result (ct_result_errmsg), which concurrent readers share.
+ * @threadsafety read-only, thread-safe on a result no one mutates. @since 0.1
  */
 CT_API ct_status ct_result_drawdowns(const ct_result *r, int64_t *start_ms, int64_t *trough_ms,
                                      int64_t *recovery_ms, double *depth, int64_t *duration_bars,
@@ -104,7 +106,8 @@ CT_API ct_status ct_result_drawdowns(const ct_result *r, int64_t *start_ms, int6
  * Calendar-month (UTC) returns of the result's equity, count-then-copy over parallel arrays
  * (each may be NULL). A month's return is its last equity over the previous month's last equity
  * (over the first equity for the first month), minus 1.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety as ct_result_drawdowns. @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM; messages as ct_result_drawdowns (ct_last_error only).
+ * @threadsafety as ct_result_drawdowns. @since 0.1
  */
 CT_API ct_status ct_result_monthly_returns(const ct_result *r, int32_t *year, int32_t *month, double *ret,
                                            int64_t cap, int64_t *n_total);
@@ -119,13 +122,15 @@ CT_API ct_status ct_result_monthly_returns(const ct_result *r, int32_t *year, in
  * @param[in] bench_time, bench_values  an optional benchmark level series of nb points (both NULL
  *            with nb 0 for none); returns of both series are keyed by the time of their later
  *            point and inner-joined on time (DESIGN.md section 13).
- * @param[in] periods_per_year  A; 0 = 365 days / median time step.
- * @param[in] risk_free  per-period risk-free rate (Sharpe ratio).
+ * @param[in] periods_per_year  A, finite and >= 0; 0 = from the data: 365 days / median time
+ *            step (365 with CT_METRICS_DAILY or fewer than two points).
+ * @param[in] risk_free  per-period risk-free rate (Sharpe ratio), finite.
  * @param[in] flags  CT_METRICS_DAILY or 0.
  * @param[out] out  new handle, destroyed with ct_metrics_destroy; NULL on failure.
- * @return CT_OK, CT_E_INVALID_ARG (NULL pointers, n < 0, negative periods_per_year, unknown
- *         flags), CT_E_DATA (a time not after the previous one, an equity or level not finite
- *         and > 0: the message names the row), CT_E_NOMEM.
+ * @return CT_OK, CT_E_INVALID_ARG (NULL pointers, n < 0, periods_per_year negative or not
+ *         finite, risk_free not finite, unknown flags), CT_E_DATA (a time not after the
+ *         previous one, an equity or level not finite and > 0: the message names the row),
+ *         CT_E_NOMEM.
  * @threadsafety thread-safe (no shared state). @since 0.1
  */
 CT_API ct_status ct_metrics_from_equity(const int64_t *time_ms, const double *equity, int64_t n,
@@ -136,25 +141,32 @@ CT_API ct_status ct_metrics_from_equity(const int64_t *time_ms, const double *eq
 /** Destroy a metrics handle. NULL is a no-op. @threadsafety not with other calls on the same handle. @since 0.1 */
 CT_API void ct_metrics_destroy(ct_metrics *m);
 
-/** Message of the last failing call on this handle ("" if none), owned by the handle. @threadsafety one thread per handle. @since 0.1 */
+/**
+ * The handle's message slot, kept like every handle type's: always "" (never NULL). The calls on
+ * a handle only read it, and several threads may make them at once, so they report a failure
+ * through ct_last_error only and never write the handle. @threadsafety thread-safe. @since 0.1
+ */
 CT_API const char *ct_metrics_errmsg(const ct_metrics *m);
 
 /**
- * One metric by name. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (unknown name).
+ * One metric by name. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (unknown name); a
+ * failure's message goes to ct_last_error only (see ct_metrics_errmsg).
  * @threadsafety thread-safe (read-only). @since 0.1
  */
 CT_API ct_status ct_metrics_get(const ct_metrics *m, const char *name, double *value);
 
 /**
  * Every metric in registry order, count-then-copy as ct_result_metrics_all.
- * @return CT_OK, CT_E_INVALID_ARG. @threadsafety thread-safe (read-only). @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG (message in ct_last_error only).
+ * @threadsafety thread-safe (read-only). @since 0.1
  */
 CT_API ct_status ct_metrics_all(const ct_metrics *m, double *values, int64_t cap, int64_t *n_total);
 
 /**
  * The metrics as one JSON document `{"metrics": {"total_return": ..., ...}}` (17 significant
- * digits, null for NaN). @param[out] out NUL-terminated, freed with ct_free.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety thread-safe (read-only). @since 0.1
+ * digits, null for NaN). @param[out] out NUL-terminated, freed with ct_free; NULL on failure.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM (messages in ct_last_error only).
+ * @threadsafety thread-safe (read-only). @since 0.1
  */
 CT_API ct_status ct_metrics_json(const ct_metrics *m, char **out);
 
@@ -166,12 +178,16 @@ CT_API ct_status ct_metrics_json(const ct_metrics *m, char **out);
  * one time axis (`factor_time`, nf points each, `factor_values[j]` for factor j); returns are
  * keyed by the time of their later point and inner-joined on time with the equity returns.
  * With k = 1 and the feed's close as the factor this is the beta and alpha of the metric table.
+ * @param[in]  periods_per_year  A, finite and > 0: unlike ct_metrics_from_equity, 0 does not
+ *                        mean "from the data" and is refused.
  * @param[out] alpha      (1 + a)^A - 1, annualized like empyrical's alpha (may be NULL).
  * @param[out] betas      k slopes (may be NULL).
  * @param[out] r_squared  coefficient of determination (may be NULL).
  * @param[out] n_used     number of aligned returns (may be NULL).
- * @return CT_OK, CT_E_INVALID_ARG (NULL arrays, k < 1, negative sizes), CT_E_DATA (bad rows,
- *         fewer aligned returns than k + 2, or collinear factors), CT_E_NOMEM.
+ * @return CT_OK, CT_E_INVALID_ARG (NULL arrays or a NULL factor_values[j], k < 1, negative
+ *         sizes, periods_per_year not finite and > 0), CT_E_DATA (bad rows, fewer aligned
+ *         returns than k + 2, or collinear factors), CT_E_RANGE (too many aligned returns for
+ *         LAPACK's 32-bit sizes), CT_E_NOMEM, CT_E_INTERNAL (LAPACK refused an argument).
  * @threadsafety thread-safe. @since 0.1
  */
 CT_API ct_status ct_metrics_factor_regression(const int64_t *time_ms, const double *equity, int64_t n,

@@ -19,10 +19,12 @@ CT_EXTERN_C_BEGIN
 typedef struct ct_result ct_result;
 
 /**
- * One round trip. Read with ct_result_trades (count-then-copy). `struct_size` is filled by the
- * library. `ret` is pnl_net / (entry notional + entry commission). `mae`/`mfe` are the maximum
- * adverse / favourable excursion over the bars held, as fractions of the entry price
- * (mae <= 0 <= mfe), from the bars' lows and highs.
+ * One round trip. Read with ct_result_trades (count-then-copy). `struct_size` is set by the
+ * caller to sizeof(ct_trade) in every element before that call and never written by the
+ * library: it bounds the bytes written per element, so the struct can grow. `ret` is
+ * pnl_net / (entry notional + entry commission). `mae`/`mfe` are the maximum adverse /
+ * favourable excursion over the bars held, as fractions of the entry price (mae <= 0 <= mfe),
+ * from the bars' lows and highs.
  */
 typedef struct ct_trade {
     uint32_t struct_size;
@@ -47,7 +49,11 @@ typedef struct ct_trade {
 /** Destroy a result. NULL is a no-op. @since 0.1 */
 CT_API void ct_result_destroy(ct_result *r);
 
-/** Message of the last failing call on this result. @since 0.1 */
+/**
+ * Message of the last failing call on this result that records one: the metrics, document and
+ * report calls, except the read-only ct_result_drawdowns and ct_result_monthly_returns, which
+ * (like the plain accessors) report through ct_last_error only. @since 0.1
+ */
 CT_API const char *ct_result_errmsg(const ct_result *r);
 
 /** Strategy class name, symbol and interval of the run (owned by the result). @since 0.1 */
@@ -95,7 +101,10 @@ CT_API ct_status ct_result_open_position(const ct_result *r, int32_t *has_open, 
 CT_API int64_t ct_result_pending_at_end(const ct_result *r);
 CT_API int64_t ct_result_rejected_orders(const ct_result *r);
 
-/** Final equity E[N-1] (the capital if the feed was empty), cash at the end, total commission. @since 0.1 */
+/**
+ * Final equity E[N-1] (the capital if the feed was empty) and the cash at the end. The total
+ * commission is the `total_commission` metric (ct_result_metric). @since 0.1
+ */
 CT_API double ct_result_final_equity(const ct_result *r);
 CT_API double ct_result_final_cash(const ct_result *r);
 

@@ -80,6 +80,42 @@ static double round_tick(double p, double tick, int mode)
 
 static void compact_orders(ct_ctx *x);
 
+/* Tell a host broker (if any) that its order `id` is cancelled. A failing broker fails the run,
+ * as it does when placing. */
+static ct_status broker_cancel(ct_ctx *x, int64_t id, int32_t type)
+{
+    if (!x->broker)
+        return CT_OK;
+    ct_status st = x->broker(x->broker_user, 1, id, type, 0, 0, 0);
+    if (st == CT_OK)
+        return CT_OK;
+    x->failed = 1;
+    x->fail_status = CT_E_PLUGIN;
+    snprintf(x->errmsg, sizeof(x->errmsg), "broker callback failed cancelling order %lld", (long long)id);
+    return ct__fail(NULL, CT_E_PLUGIN, "%s", x->errmsg);
+}
+
+/*
+ * Cancel the pending attached orders of kind `type` (-1: every kind), when a new one replaces
+ * its kind or a fill makes the position flat. A host broker gets a cancel event for each, as
+ * for ct_ctx_cancel: it holds these orders on the exchange, where they would stay live.
+ */
+static ct_status drop_attached(ct_ctx *x, int32_t type)
+{
+    ct_status st = CT_OK;
+    for (int64_t i = 0; i < x->n_orders && st == CT_OK; i++) {
+        ct__order *o = &x->orders[i];
+        if (is_attached(o->type) && (type < 0 || o->type == type)) {
+            int32_t was = o->type;
+            o->type = ORDER_DONE;
+            st = broker_cancel(x, o->id, was);
+        }
+    }
+    if (!x->in_pass)
+        compact_orders(x);
+    return st;
+}
+
 ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, double stop, int32_t is_percent, int64_t *id)
 {
     if (id)
@@ -135,11 +171,9 @@ ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, doubl
     }
     /* a new take-profit / stop-loss / trailing stop replaces the previous one */
     if (is_attached(type)) {
-        for (int64_t i = 0; i < x->n_orders; i++)
-            if (x->orders[i].type == type)
-                x->orders[i].type = ORDER_DONE;
-        if (!x->in_pass)
-            compact_orders(x);
+        ct_status st = drop_attached(x, type);
+        if (st != CT_OK)
+            return st;
     }
     if (x->n_orders == x->cap_orders) {
         int64_t ncap = x->cap_orders ? x->cap_orders * 2 : 16;
@@ -311,11 +345,9 @@ ct_status ct__ctx_apply_fill(ct_ctx *x, int64_t order_id, double q, double price
         }
     }
     if (np == 0.0 && old != 0.0) {
-        for (int64_t i = 0; i < x->n_orders; i++)
-            if (is_attached(x->orders[i].type))
-                x->orders[i].type = ORDER_DONE;
-        if (!x->in_pass)
-            compact_orders(x);
+        ct_status st = drop_attached(x, -1);
+        if (st != CT_OK)
+            return st;
     }
     x->fill_id = order_id;
     x->fill_qty = q;
@@ -771,17 +803,7 @@ ct_status ct_ctx_cancel(ct_ctx *ctx, int64_t id)
             ctx->orders[i].type = ORDER_DONE;
             if (!ctx->in_pass)
                 compact_orders(ctx);
-            if (ctx->broker) {
-                ct_status st = ctx->broker(ctx->broker_user, 1, id, type, 0, 0, 0);
-                if (st != CT_OK) {
-                    ctx->failed = 1;
-                    ctx->fail_status = CT_E_PLUGIN;
-                    snprintf(ctx->errmsg, sizeof(ctx->errmsg), "broker callback failed cancelling order %lld",
-                             (long long)id);
-                    return ct__fail(NULL, CT_E_PLUGIN, "%s", ctx->errmsg);
-                }
-            }
-            return CT_OK;
+            return broker_cancel(ctx, id, type);
         }
     return ct__fail(NULL, CT_E_NOT_FOUND, "no pending order %lld", (long long)id);
 }

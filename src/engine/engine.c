@@ -185,6 +185,8 @@ const char *ct_engine_errmsg(const ct_engine *e) { return e ? ct__errmsg(&e->err
 
 ct_status ct_engine_clone(const ct_engine *e, ct_engine **out)
 {
+    if (out)
+        *out = NULL;
     if (!e)
         return ct__fail(NULL, CT_E_INVALID_ARG, "engine is NULL");
     ct_status st = ct_engine_create(out);

@@ -142,7 +142,14 @@ ct_status ct_session_push(ct_session *ss, int64_t time_ms, double open, double h
     if (ss->dead)
         return ct__fail(&ss->err, CT_E_STATE, "the session stopped after an earlier failure");
     ct_ctx *x = &ss->x;
-    ct_status st = ct_feed_append(ss->feed, &time_ms, &open, &high, &low, &close, &volume, 1);
+    /* validated here first so that the message names the pushed bar by its index in the session
+     * ("bar 12: ..."), not as row 0 of a one-row append */
+    int64_t n = ss->feed->n;
+    ct_status st = ct__feed_check_row(&ss->err, "bar", n, n > 0 ? ss->feed->time[n - 1] : INT64_MIN, time_ms, open,
+                                      high, low, close, volume);
+    if (st != CT_OK)
+        return st;
+    st = ct_feed_append(ss->feed, &time_ms, &open, &high, &low, &close, &volume, 1);
     if (st != CT_OK)
         return ct__propagate(&ss->err, st);
     const ct_feed *f = ss->feed;
@@ -248,9 +255,10 @@ double ct_session_equity(const ct_session *ss) { return ss ? ss->x.equity : CT__
 
 ct_status ct_session_result(ct_session *ss, ct_result **out)
 {
+    if (out)
+        *out = NULL;
     if (!ss || !out)
         return ct__fail(NULL, CT_E_INVALID_ARG, "session or out is NULL");
-    *out = NULL;
     ct_status st = ct__ctx_build_result(&ss->x, ss->strategy->cls->name, ss->feed->symbol, ss->feed->interval_ms,
                                         ss->params, ct__feed_hash(ss->feed), 0, out);
     if (st != CT_OK)

@@ -351,7 +351,7 @@ ct_status ct_result_drawdowns(const ct_result *r, int64_t *start_ms, int64_t *tr
                               double *depth, int64_t *duration_bars, int64_t cap, int64_t *n_total)
 {
     if (!r || !n_total || cap < 0)
-        return ct__fail(r ? &result_mut(r)->err : NULL, CT_E_INVALID_ARG, "ct_result_drawdowns: %s",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_result_drawdowns: %s",
                         !r ? "NULL result" : !n_total ? "NULL n_total" : "negative cap");
     ct__dd_period p[5];
     int64_t k = ct__drawdown_top(r->equity, r->n, p, 5);
@@ -375,13 +375,13 @@ ct_status ct_result_monthly_returns(const ct_result *r, int32_t *year, int32_t *
                                     int64_t *n_total)
 {
     if (!r || !n_total || cap < 0)
-        return ct__fail(r ? &result_mut(r)->err : NULL, CT_E_INVALID_ARG, "ct_result_monthly_returns: %s",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_result_monthly_returns: %s",
                         !r ? "NULL result" : !n_total ? "NULL n_total" : "negative cap");
     int64_t *keys, cnt;
     double *rets;
     ct_status st = ct__monthly_returns(r->time, r->equity, r->n, &keys, &rets, &cnt);
     if (st != CT_OK)
-        return ct__propagate(&result_mut(r)->err, st);
+        return st; /* the message is in the thread's slot only */
     *n_total = cnt;
     for (int64_t i = 0; i < cnt && i < cap; i++) {
         if (year)
@@ -450,17 +450,14 @@ void ct_metrics_destroy(ct_metrics *m) { ct__free(m); }
 
 const char *ct_metrics_errmsg(const ct_metrics *m) { return ct__errmsg(m ? &m->err : NULL); }
 
-/* Mutable view of a read-only handle, for its error slot only. */
-static ct_metrics *metrics_mut(const ct_metrics *m) { return (ct_metrics *)(uintptr_t)m; }
-
 ct_status ct_metrics_get(const ct_metrics *m, const char *name, double *value)
 {
     if (!m || !name || !value)
-        return ct__fail(m ? &metrics_mut(m)->err : NULL, CT_E_INVALID_ARG, "ct_metrics_get: NULL %s",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_get: NULL %s",
                         !m ? "handle" : !name ? "name" : "value");
     int32_t i = ct_metric_find(name);
     if (i < 0)
-        return ct__fail(&metrics_mut(m)->err, CT_E_NOT_FOUND, "ct_metrics_get: unknown metric '%s'", name);
+        return ct__fail(NULL, CT_E_NOT_FOUND, "ct_metrics_get: unknown metric '%s'", name);
     *value = m->values[i];
     return CT_OK;
 }
@@ -468,7 +465,7 @@ ct_status ct_metrics_get(const ct_metrics *m, const char *name, double *value)
 ct_status ct_metrics_all(const ct_metrics *m, double *values, int64_t cap, int64_t *n_total)
 {
     if (!m || !n_total || cap < 0 || (cap > 0 && !values))
-        return ct__fail(m ? &metrics_mut(m)->err : NULL, CT_E_INVALID_ARG, "ct_metrics_all: bad argument");
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_all: bad argument");
     *n_total = CT_M__COUNT;
     if (cap > 0)
         memcpy(values, m->values, (size_t)(cap < CT_M__COUNT ? cap : CT_M__COUNT) * sizeof(double));
@@ -480,7 +477,7 @@ ct_status ct_metrics_json(const ct_metrics *m, char **out)
     if (out)
         *out = NULL;
     if (!m || !out)
-        return ct__fail(m ? &metrics_mut(m)->err : NULL, CT_E_INVALID_ARG, "ct_metrics_json: NULL %s",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_json: NULL %s",
                         !m ? "handle" : "out");
     ct__sb b;
     ct__sb_init(&b);
@@ -495,7 +492,7 @@ ct_status ct_metrics_json(const ct_metrics *m, char **out)
     ct__sb_puts(&b, "}}");
     if (b.oom) {
         ct__sb_free(&b);
-        return ct__fail(&metrics_mut(m)->err, CT_E_NOMEM, "ct_metrics_json: out of memory");
+        return ct__fail(NULL, CT_E_NOMEM, "ct_metrics_json: out of memory");
     }
     *out = b.buf;
     return CT_OK;

@@ -179,6 +179,15 @@ START_TEST(market_fill_close)
 }
 END_TEST
 
+/* every constructor sets *out to NULL on failure, a NULL source included */
+START_TEST(clone_null_out)
+{
+    ct_engine *c = (ct_engine *)&c;
+    ck_assert_int_eq(ct_engine_clone(NULL, &c), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
 START_TEST(close_at_end)
 {
     ct_result *r = run_script(s_buy10_at0, "{\"close_at_end\":true}");
@@ -1173,6 +1182,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, market_next_open);
     tcase_add_test(tc, market_fill_close);
     tcase_add_test(tc, close_at_end);
+    tcase_add_test(tc, clone_null_out);
     tcase_add_test(tc, exposure_counted_by_engine);
     tcase_add_test(tc, order_on_last_bar);
     tcase_add_test(tc, commission_and_slippage);

@@ -131,14 +131,138 @@ START_TEST(session_host_broker)
     ck_assert_ok(ct_result_open_position(r, &has, NULL, NULL, NULL, NULL));
     ck_assert_int_eq(has, 1);
     ct_result_destroy(r);
-    /* a bad bar (time not increasing) is refused, the session continues */
+    /* a bad bar (time not increasing) is refused, the session continues; the message names
+     * the pushed bar by its index in the session (it is not row 0 of anything) */
     ck_assert_status(ct_session_push(ss, 120000, 1, 1, 1, 1, 1), CT_E_DATA);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "bar 3: time 120000 is not after"));
+    ck_assert_str_eq(ct_last_error(), ct_session_errmsg(ss));
     ck_assert_status(ct_session_push(ss, 180000, 1, 0.5, 1, 1, 1), CT_E_DATA); /* high < open */
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "bar 3: high 0.5 is below max(open 1, close 1)"));
     ck_assert_int_eq(ct_session_len(ss), 3);
     ck_assert_status(ct_session_set_broker(ss, NULL, NULL), CT_E_STATE);
     ct_session_destroy(ss);
     ct_strategy_destroy(s);
     ct_engine_destroy(e);
+}
+END_TEST
+
+/* ---- attached orders with a host broker ---- */
+
+/* Enters long at bar 0; at bar 1 sets a stop-loss and a take-profit; at bar 2 moves the
+ * stop-loss up (a new one replaces the old). */
+static ct_status attached_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    int64_t id;
+    switch (ct_ctx_bar_index(c)) {
+    case 0:
+        return ct_ctx_order_market(c, 1, &id);
+    case 1: {
+        ct_status st = ct_ctx_stop_loss(c, 90, &id);
+        return st == CT_OK ? ct_ctx_take_profit(c, 120, &id) : st;
+    }
+    case 2:
+        return ct_ctx_stop_loss(c, 95, &id);
+    default:
+        return CT_OK;
+    }
+}
+
+typedef struct {
+    int n;
+    int32_t event[16];
+    int64_t id[16];
+    int32_t type[16];
+    int fail_cancels; /* return an error for cancel events */
+} event_log;
+
+static ct_status log_events(void *user, int32_t event, int64_t id, int32_t type, double qty, double price, double stop)
+{
+    event_log *b = user;
+    (void)qty;
+    (void)price;
+    (void)stop;
+    if (b->n < 16) {
+        b->event[b->n] = event;
+        b->id[b->n] = id;
+        b->type[b->n] = type;
+        b->n++;
+    }
+    return event == 1 && b->fail_cancels ? CT_E_IO : CT_OK;
+}
+
+static ct_session *attached_session(event_log *log)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_attached", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, attached_bar, NULL, NULL, NULL};
+    ct_status st = ct_strategy_register(&vt);
+    ck_assert(st == CT_OK || st == CT_E_STATE); /* registered by an earlier call */
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("session_attached", &s));
+    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ck_assert_ok(ct_session_set_broker(ss, log_events, log));
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    /* bar 0 places the entry, which the host fills; bar 1 the stop-loss and take-profit */
+    ck_assert_ok(ct_session_push(ss, 0, 100, 101, 99, 100, 1));
+    ck_assert_int_eq(log->n, 1);
+    ck_assert_ok(ct_session_report_fill(ss, log->id[0], 1, 100, 0));
+    ck_assert_ok(ct_session_push(ss, 60000, 100, 101, 99, 100, 1));
+    ck_assert_int_eq(log->n, 3);
+    ck_assert_int_eq(log->type[1], CT_ORDER_STOP_LOSS);
+    ck_assert_int_eq(log->type[2], CT_ORDER_TAKE_PROFIT);
+    return ss;
+}
+
+/* The orders the session drops by itself reach the host as cancel events: it holds them on the
+ * exchange, where a forgotten stop-loss could later open a position the session never sees. */
+START_TEST(session_broker_attached_cancels)
+{
+    event_log log;
+    memset(&log, 0, sizeof(log));
+    ct_session *ss = attached_session(&log);
+    int64_t sl1 = log.id[1], tp = log.id[2];
+    /* bar 2 moves the stop-loss: the old one is cancelled before the new one is placed */
+    ck_assert_ok(ct_session_push(ss, 120000, 100, 101, 99, 100, 1));
+    ck_assert_int_eq(log.n, 5);
+    ck_assert_int_eq(log.event[3], 1);
+    ck_assert_int_eq(log.id[3], sl1);
+    ck_assert_int_eq(log.type[3], CT_ORDER_STOP_LOSS);
+    ck_assert_int_eq(log.event[4], 0);
+    ck_assert_int_eq(log.type[4], CT_ORDER_STOP_LOSS);
+    int64_t sl2 = log.id[4];
+    /* the take-profit fills on the exchange: the position is flat and the stop-loss goes */
+    ck_assert_ok(ct_session_report_fill(ss, tp, -1, 120, 0));
+    ck_assert(ct_session_position(ss) == 0);
+    ck_assert_int_eq(log.n, 6);
+    ck_assert_int_eq(log.event[5], 1);
+    ck_assert_int_eq(log.id[5], sl2);
+    ck_assert_int_eq(log.type[5], CT_ORDER_STOP_LOSS);
+    ck_assert_status(ct_session_report_fill(ss, sl2, 1, 95, 0), CT_E_NOT_FOUND);
+    ct_session_destroy(ss);
+
+    /* a broker that fails a cancel stops the session, as one failing a placement does */
+    memset(&log, 0, sizeof(log));
+    ss = attached_session(&log);
+    log.fail_cancels = 1;
+    ck_assert_status(ct_session_report_fill(ss, log.id[2], -1, 120, 0), CT_E_PLUGIN);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "broker callback failed cancelling order"));
+    ck_assert_status(ct_session_push(ss, 120000, 100, 101, 99, 100, 1), CT_E_STATE);
+    ct_session_destroy(ss);
+    ck_assert_ok(ct_strategy_unregister("session_attached"));
+}
+END_TEST
+
+/* Every constructor leaves *out NULL when it fails, a NULL handle included. */
+START_TEST(session_result_null_out)
+{
+    ct_result *r = (ct_result *)1;
+    ck_assert_status(ct_session_result(NULL, &r), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(r);
+    ck_assert_status(ct_session_result(NULL, NULL), CT_E_INVALID_ARG);
 }
 END_TEST
 
@@ -223,6 +347,8 @@ static Suite *session_suite(void)
     tcase_add_test(tc, session_rsi_close);
     tcase_add_test(tc, session_others);
     tcase_add_test(tc, session_host_broker);
+    tcase_add_test(tc, session_broker_attached_cancels);
+    tcase_add_test(tc, session_result_null_out);
     tcase_add_test(tc, session_failure);
     tcase_add_test(tc, session_oom_walk);
     suite_add_tcase(s, tc);

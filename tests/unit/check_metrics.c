@@ -688,7 +688,7 @@ START_TEST(test_from_equity_errors)
     ck_assert_ok(ct_metrics_from_equity(t, e, 3, NULL, NULL, 0, 0, 0, 0, &m));
     double v;
     ck_assert_status(ct_metrics_get(m, "bogus", &v), CT_E_NOT_FOUND);
-    ck_assert(strstr(ct_metrics_errmsg(m), "bogus") != NULL);
+    ck_assert(strstr(ct_last_error(), "bogus") != NULL);
     ASSERT_NAN(mget(m, "beta")); /* no benchmark */
     ASSERT_NEAR(mget(m, "total_return"), 2, 0);
     char *js = NULL;
@@ -701,6 +701,58 @@ START_TEST(test_from_equity_errors)
     ct_free(js);
     ct_metrics_destroy(m);
     ct_metrics_destroy(NULL);
+}
+END_TEST
+
+/* The read-only calls on a metrics handle or a result may run on several threads at once, so a
+ * failure goes to the calling thread's ct_last_error only and leaves the handle's message alone
+ * (writing it would race between the threads). */
+START_TEST(test_readonly_failures_keep_handle)
+{
+    int64_t t[3] = {0, 86400000, 2 * 86400000};
+    double e[3] = {100, 90, 110};
+    ct_metrics *m = NULL;
+    ck_assert_ok(ct_metrics_from_equity(t, e, 3, NULL, NULL, 0, 0, 0, 0, &m));
+    double v;
+    int64_t n;
+    ck_assert_status(ct_metrics_get(m, "bogus", &v), CT_E_NOT_FOUND);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_get: unknown metric 'bogus'");
+    ck_assert_str_eq(ct_metrics_errmsg(m), "");
+    ck_assert_status(ct_metrics_get(m, NULL, &v), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_get: NULL name");
+    ck_assert_status(ct_metrics_all(m, NULL, 5, &n), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_all: bad argument");
+    ck_assert_status(ct_metrics_json(m, NULL), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_json: NULL out");
+    ck_assert_str_eq(ct_metrics_errmsg(m), "");
+    ct_metrics_destroy(m);
+
+    /* a result keeps the message of its last recording call (ct_result_metric here) */
+    ct_result *r = mk_result(3, t, e, NULL, NULL, 86400000);
+    ck_assert_status(ct_result_metric(r, "nope", &v), CT_E_NOT_FOUND);
+    ck_assert_str_eq(ct_result_errmsg(r), "ct_result_metric: unknown metric 'nope'");
+    ck_assert_status(ct_result_drawdowns(r, NULL, NULL, NULL, NULL, NULL, -1, &n), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_result_drawdowns: negative cap");
+    ck_assert_status(ct_result_monthly_returns(r, NULL, NULL, NULL, 0, NULL), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_result_monthly_returns: NULL n_total");
+    ck_assert_str_eq(ct_result_errmsg(r), "ct_result_metric: unknown metric 'nope'");
+    free_result(r);
+
+    /* out of memory in ct_result_monthly_returns: the result is built under the failing
+     * allocator (it refuses to swap under live memory), which then fails the next allocation */
+    ct_test_failalloc_install(1000000);
+    r = mk_result(3, t, e, NULL, NULL, 86400000);
+    int64_t base = ct_test_failalloc_count();
+    free_result(r);
+    ct_test_failalloc_remove();
+    ct_test_failalloc_install(base);
+    r = mk_result(3, t, e, NULL, NULL, 86400000);
+    ck_assert_status(ct_result_monthly_returns(r, NULL, NULL, NULL, 0, &n), CT_E_NOMEM);
+    ck_assert_str_eq(ct_last_error(), "metrics: out of memory for 1 monthly returns");
+    ck_assert_str_eq(ct_result_errmsg(r), "");
+    free_result(r);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+    ct_test_failalloc_remove();
 }
 END_TEST
 
@@ -850,6 +902,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_host_benchmark);
     tcase_add_test(tc, test_factor_regression);
     tcase_add_test(tc, test_from_equity_errors);
+    tcase_add_test(tc, test_readonly_failures_keep_handle);
     tcase_add_loop_test(tc, test_percentiles_vs_sort, 0, 5);
     tcase_add_test(tc, test_fast_log);
     tcase_add_test(tc, test_oom);
