@@ -8,7 +8,7 @@
 # allocation of the library live (its main runs under a driver that then reads
 # ct_alloc_live_count: LeakSanitizer misses blocks whose pointers linger in main's dead frame).
 # The examples read candles from $CT_DATA_DIR and run in their own directory under WORK_DIR.
-# README.md is the index: it must link every page.
+# README.md is the index: it must link every page, and every public function must have a page.
 set -eu
 cc=$1
 inc=$2
@@ -94,5 +94,10 @@ for page in "$pages"/*.md; do
   fi
 done
 [ "$n" -gt 0 ] || { echo "FAIL: no page in $pages"; exit 1; }
+# every public function has its page (a new function comes with one)
+sed -n 's/^[^(]*[ *]\(ct_[a-z0-9_]*\)(.*/\1/p' "$work/decls.txt" | sort -u > "$work/functions.txt"
+while IFS= read -r fn; do
+  [ -f "$pages/$fn.md" ] || { echo "FAIL: $fn (include/cryptota) has no page $pages/$fn.md"; fail=1; }
+done < "$work/functions.txt"
 [ "$fail" -eq 0 ] || exit 1
-echo "ok: $n pages in $pages: sections, synopses and examples"
+echo "ok: $n pages in $pages: sections, synopses and examples; every one of the $(wc -l < "$work/functions.txt") public functions has its page"
