@@ -30,8 +30,8 @@ demo: deps
 	$(BUILD)/bin/cryptota demo $(if $(DATA),--data "$(DATA)")
 
 # Every test: a -Werror build and every suite through CTest (C, API, packaging, fuzzers, report,
-# Python, Node, hosts), then the C suites again under ASan+UBSan, then the threaded optimizer
-# suites under TSan.
+# Python, Node, hosts), then the C suites again under ASan+UBSan, then the threaded suites
+# (optimizer, engine cache, .ctz decoding, strategy registry) under TSan.
 test: deps-test
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCT_WERROR=ON $(CMAKE_ARGS)
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -48,9 +48,10 @@ test-asan:
 # OpenBLAS's own threads are not instrumented, so they are limited to one under TSan.
 test-tsan:
 	$(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON -DCT_TSAN=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
-	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine check_ctz
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine check_ctz \
+	  check_strategy
 	cd $(TSAN_BUILD) && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz)$$'
+	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz|strategy)$$'
 
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench

@@ -126,11 +126,17 @@ CT_API ct_status ct_engine_set_indicator_cache(ct_engine *e, ct_indicator_cache 
 
 /**
  * Run a backtest of `s` over `feed`. Callbacks run synchronously on this thread and never after
- * return. The feed is borrowed for the call; the result is independent of engine and feed.
+ * return: on_start once (before bar 0 closes: it reads no bar), on_bar per bar, on_fill per
+ * fill, on_finish once after the last bar. A feed with no bars is a valid run: on_start and
+ * on_finish still run (reading no bar) and the result has no bars. The feed is borrowed for the
+ * call; the result is independent of engine and feed.
  * @param[out] out  new result (ct_result_destroy); NULL on failure.
- * @return CT_OK; CT_E_INVALID_ARG; CT_E_RANGE (the class refused the parameters);
- *   CT_E_PLUGIN (a callback failed: its message); CT_E_NOT_FOUND / CT_E_RANGE (a declared
- *   indicator); CT_E_NOMEM. @threadsafety one thread per engine. @since 0.1
+ * @return CT_OK; CT_E_INVALID_ARG (a NULL argument, or the class's create returned it);
+ *   CT_E_RANGE (create refused the parameters); CT_E_PLUGIN (create returned another status, or
+ *   a callback returned non-CT_OK: its ct_ctx_set_error message, else "<callback> returned
+ *   <status> at bar <t>"; so a failing ct_ctx_declare_indicator returned by on_start gives
+ *   CT_E_PLUGIN with "on_start returned CT_E_NOT_FOUND at bar 0"); CT_E_NOMEM.
+ *   @threadsafety one thread per engine. @since 0.1
  */
 CT_API ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_result **out);
 
@@ -166,8 +172,11 @@ typedef ct_status (*ct_broker_fn)(void *user, int32_t event, int64_t order_id, i
 
 /**
  * Create a session with the settings of `e` (copied) and a copy of strategy `s`, for bars of
- * `symbol` and `interval_ms` (> 0). on_start runs at the first push.
- * @return CT_OK, CT_E_INVALID_ARG, CT_E_RANGE (parameters refused), CT_E_NOMEM. @since 0.1
+ * `symbol` and `interval_ms` (> 0). on_start runs at the first push, before that bar is seen
+ * (it reads no bar). A session has no last bar: on_finish is never called, and close_at_end
+ * does not apply.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_RANGE (parameters refused), CT_E_PLUGIN (create
+ *   returned another status), CT_E_NOMEM. @since 0.1
  */
 CT_API ct_status ct_session_create(const ct_engine *e, const ct_strategy *s, const char *symbol,
                                    int64_t interval_ms, ct_session **out);

@@ -8,7 +8,9 @@
  * message naming the row (the file line for CSV) and the rule. Nothing is dropped or repaired.
  *
  * @threadsafety one thread at a time while loading or appending. A feed that is no longer
- * appended to is immutable: any number of engines on any threads may read it.
+ * appended to is immutable: any number of engines on any threads may read it. The calls that
+ * only read a feed (const ct_feed *) therefore record a failure in the calling thread's
+ * ct_last_error only, never in ct_feed_errmsg, which those threads would race on.
  */
 #ifndef CRYPTOTA_FEED_H
 #define CRYPTOTA_FEED_H
@@ -22,7 +24,7 @@ CT_EXTERN_C_BEGIN
 
 typedef struct ct_feed ct_feed;
 
-/** Column identifiers (also used by strategies: ct_ctx_bar_f64). */
+/** Column identifiers (also used by strategies: ct_ctx_bar, ct_ctx_series). */
 enum {
     CT_FIELD_OPEN = 0,
     CT_FIELD_HIGH = 1,
@@ -92,7 +94,9 @@ CT_API ct_status ct_feed_from_arrays(const char *symbol, int64_t interval_ms,
 
 /**
  * Append rows (validated against each other and the feed's last row). On error nothing is
- * appended. @return CT_OK, CT_E_INVALID_ARG, CT_E_DATA, CT_E_STATE (borrowed feed), CT_E_NOMEM.
+ * appended. A CT_E_DATA message numbers the rows within this batch ("row 0" is time[0], whose
+ * "previous row" is the feed's last one), not by their index in the feed.
+ * @return CT_OK, CT_E_INVALID_ARG, CT_E_DATA, CT_E_STATE (borrowed feed), CT_E_NOMEM.
  * @since 0.1
  */
 CT_API ct_status ct_feed_append(ct_feed *f, const int64_t *time, const double *open,
@@ -102,15 +106,20 @@ CT_API ct_status ct_feed_append(ct_feed *f, const int64_t *time, const double *o
 /** Destroy a feed. NULL is a no-op. @since 0.1 */
 CT_API void ct_feed_destroy(ct_feed *f);
 
-/** A deep copy (owning its columns). @since 0.1 */
+/** A deep copy (owning its columns). @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @since 0.1 */
 CT_API ct_status ct_feed_clone(const ct_feed *f, ct_feed **out);
 
 /* ---- metadata and zero-copy columns ---- */
 
 CT_API int64_t ct_feed_len(const ct_feed *f);
-/** Symbol ("" if none), owned by the feed. */
+/** Symbol ("" if none), owned by the feed: valid until ct_feed_set_symbol or ct_feed_destroy. */
 CT_API const char *ct_feed_symbol(const ct_feed *f);
 CT_API int64_t ct_feed_interval_ms(const ct_feed *f);
+/**
+ * Replace the symbol (copied; NULL for none). The old string is freed, so a pointer returned
+ * earlier by ct_feed_symbol dangles afterwards. Changes the feed: not while others read it.
+ * @return CT_OK, CT_E_INVALID_ARG (f NULL), CT_E_NOMEM (the old symbol is kept). @since 0.1
+ */
 CT_API ct_status ct_feed_set_symbol(ct_feed *f, const char *symbol);
 /** Columns, owned by the feed, valid until it is destroyed or appended to; NULL when empty. */
 CT_API const int64_t *ct_feed_time(const ct_feed *f);
@@ -122,11 +131,13 @@ CT_API const double *ct_feed_volume(const ct_feed *f);
 /** Column by CT_FIELD_*; NULL for an unknown field. */
 CT_API const double *ct_feed_column(const ct_feed *f, int32_t field);
 /** Per-row flags (CT_ROW_FILLED, CT_ROW_PARTIAL bits; 0 for an ordinary bar), owned by the
- *  feed. NULL when no row carries a flag. */
+ *  feed. NULL when no row carries a flag (also for a slice, copy or .ctz file of a flagged feed
+ *  whose rows carry none). */
 CT_API const uint8_t *ct_feed_filled(const ct_feed *f);
 /** Index of the first row with time >= t (ct_feed_len if none). */
 CT_API int64_t ct_feed_lower_bound(const ct_feed *f, int64_t time_ms);
-/** Message of the last failing call on this feed ("" if none). */
+/** Message of the last failing call that changes this feed (append, set_symbol; "" if none).
+ *  Calls that only read it (gaps, resample, slice, save, ...) report in ct_last_error only. */
 CT_API const char *ct_feed_errmsg(const ct_feed *f);
 
 /* ---- gaps ---- */
@@ -139,7 +150,8 @@ CT_API int64_t ct_feed_missing_bars(const ct_feed *f);
  * writes up to `cap` entries and sets *n_total to the number of gaps. Any of the arrays may be
  * NULL when cap is 0. `after_ms` is the time of the row before the gap, `before_ms` the time of
  * the row after it, `missing` the number of bars missing in between.
- * @return CT_OK or CT_E_INVALID_ARG. @since 0.1
+ * @return CT_OK or CT_E_INVALID_ARG (the message goes to ct_last_error only).
+ * @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_gaps(const ct_feed *f, int64_t *after_ms, int64_t *before_ms,
                               int64_t *missing, int64_t cap, int64_t *n_total);
@@ -156,15 +168,16 @@ CT_API ct_status ct_feed_apply_gaps(const ct_feed *f, int32_t policy, ct_feed **
  * bucket, or a gap inside) are skipped, or with CT_RESAMPLE_PARTIAL emitted and flagged
  * CT_ROW_PARTIAL in ct_feed_filled. A bucket holding a CT_GAPS_FILL bar is flagged CT_ROW_FILLED.
  * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown flags, feed without interval, not a positive
- * multiple), CT_E_RANGE (times within interval_ms of the int64 limits), CT_E_NOMEM.
+ * multiple), CT_E_RANGE (times within interval_ms of the int64 limits, or a bucket's volume sum
+ * overflows a double), CT_E_NOMEM. Messages go to ct_last_error only.
  * @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags, ct_feed **out);
 
 /**
  * Rows with start_ms <= time < end_ms, copied (with their flags) into a new feed.
- * @return CT_OK, CT_E_INVALID_ARG (NULL, end_ms < start_ms), CT_E_NOMEM.
- * @threadsafety reads f only. @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, end_ms < start_ms), CT_E_NOMEM. Messages go to
+ * ct_last_error only. @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_slice(const ct_feed *f, int64_t start_ms, int64_t end_ms, ct_feed **out);
 
@@ -224,7 +237,8 @@ CT_API ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out);
  * The file is written to a temporary name in the same directory and renamed into place, so an
  * existing file is replaced atomically and a failure leaves it untouched.
  * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown extension, symbol over 255 bytes for .ctz),
- * CT_E_IO, CT_E_NOMEM. @threadsafety reads f only. @since 0.1
+ * CT_E_IO, CT_E_NOMEM, CT_E_INTERNAL (zstd compression failed). Messages go to ct_last_error
+ * only. @threadsafety reads f only. @since 0.1
  */
 CT_API ct_status ct_feed_save(const ct_feed *f, const char *path);
 

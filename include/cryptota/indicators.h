@@ -53,7 +53,7 @@ typedef struct ct_indicator_info {
     uint32_t struct_size;      /**< sizeof(ct_indicator_info) of the library */
     const char *name;          /**< short lower-case name, e.g. "rsi" */
     const char *full_name;     /**< e.g. "Relative Strength Index" */
-    const char *group;         /**< "overlap", "momentum", "volatility", "volume" or "trend" */
+    const char *group;         /**< "overlap", "momentum", "volatility" or "volume" */
     int32_t n_inputs;          /**< number of input series */
     int32_t n_options;         /**< number of options */
     int32_t n_outputs;         /**< number of output series */

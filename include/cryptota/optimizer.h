@@ -5,8 +5,10 @@
  *
  * @threadsafety a ct_optimizer is used by one thread at a time (it runs its own workers inside
  * ct_optimizer_run and ct_optimizer_walkforward); ct_optimizer_cancel may be called from any
- * thread. Progress callbacks run on the thread that called the run. The feed is read by the
- * workers concurrently and must not change while the optimizer exists.
+ * thread. Once it is not running, its const accessors may be called from several threads at
+ * once: their failures are recorded in ct_last_error only, never in ct_optimizer_errmsg
+ * (docs/errors.md). Progress callbacks run on the thread that called the run. The feed is read
+ * by the workers concurrently and must not change while the optimizer exists.
  */
 #ifndef CRYPTOTA_OPTIMIZER_H
 #define CRYPTOTA_OPTIMIZER_H
@@ -80,14 +82,17 @@ typedef struct ct_walkforward ct_walkforward;
  * @param total  combinations to run in this call (the shard's share).
  * @param best   best objective value so far (in the metric's own sign; NaN if none yet).
  * @param eta_s  estimated seconds left (NaN before the first combination finishes).
- * @return 0 to continue, non-zero to cancel (the run returns CT_E_CANCELLED).
+ * @return 0 to continue, non-zero to cancel (the run returns CT_E_CANCELLED). This holds for the
+ *   final report too: the finished table is then discarded.
  */
 typedef int32_t (*ct_progress_fn)(void *user, int64_t done, int64_t total, double best, double eta_s);
 
 /**
  * Create an optimizer over `feed` (borrowed: it must outlive the optimizer and stay unchanged)
- * and class `cls`. Defaults: objective sharpe_ratio maximized, min_trades 0, threads = cores,
- * default engine settings, no space (set one before running).
+ * and class `cls` (held: ct_strategy_unregister refuses a registered class with CT_E_STATE until
+ * the optimizer is destroyed, as for a strategy of the class). Defaults: objective sharpe_ratio
+ * maximized, min_trades 0, threads = cores, default engine settings, no space (set one before
+ * running).
  * @param[out] out  destroyed with ct_optimizer_destroy; NULL on failure.
  * @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety any thread. @since 0.1
  */
@@ -96,7 +101,8 @@ CT_API ct_status ct_optimizer_create(const ct_feed *feed, const ct_strategy_clas
 /** Destroy an optimizer. NULL is a no-op. Must not be running. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1 */
 CT_API void ct_optimizer_destroy(ct_optimizer *o);
 
-/** Message of the last failing call on this optimizer ("" if none). @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1 */
+/** Message of the last failing non-const call on this optimizer ("" if none); the const
+ *  accessors record their failures in ct_last_error only. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1 */
 CT_API const char *ct_optimizer_errmsg(const ct_optimizer *o);
 
 /**
@@ -136,20 +142,22 @@ CT_API ct_status ct_optimizer_set_threads(ct_optimizer *o, int32_t threads);
  * of the product has the first schema parameter varying slowest.
  * @return CT_OK; CT_E_FORMAT (not a JSON object); CT_E_INVALID_ARG (unknown parameter, wrong
  *   type, bad range); CT_E_RANGE (a value outside the schema's [min, max]); messages name the
- *   parameter. CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ *   parameter. CT_E_STATE (a merged optimizer, which cannot run); CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_set_grid_json(ct_optimizer *o, const char *json);
 
 /**
  * Random search: `n` samples drawn from the same kind of JSON space (lists: uniform choice;
  * ranges with a step: uniform on the steps; real ranges without a step: uniform on [from, to]).
- * Sample i depends only on (seed, i). Errors as ct_optimizer_set_grid_json. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ * Sample i depends only on (seed, i). Errors as ct_optimizer_set_grid_json (CT_E_STATE on a
+ * merged optimizer included). @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_set_random_json(ct_optimizer *o, const char *json, int64_t n, uint64_t seed);
 
 /**
  * Evaluate only shard `k` of `n` (0 <= k < n): the combinations whose index i has i % n == k.
- * n = 1 (default) evaluates everything. @return CT_OK, CT_E_INVALID_ARG. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ * n = 1 (default) evaluates everything. ct_optimizer_walkforward ignores the setting (each
+ * window searches the whole space). @return CT_OK, CT_E_INVALID_ARG. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_set_shard(ct_optimizer *o, int64_t k, int64_t n);
 
@@ -158,6 +166,7 @@ CT_API ct_status ct_optimizer_set_progress(ct_optimizer *o, ct_progress_fn fn, v
 
 /**
  * Ask a running ct_optimizer_run / ct_optimizer_walkforward to stop; it returns CT_E_CANCELLED.
+ * Each run clears the request when it starts, so a call made while no run is going has no effect.
  * @return CT_OK, CT_E_INVALID_ARG. @threadsafety callable from any thread. @since 0.1
  */
 CT_API ct_status ct_optimizer_cancel(ct_optimizer *o);
@@ -235,13 +244,15 @@ CT_API ct_status ct_optimizer_overfit(const ct_optimizer *o, double *dsr, double
  * "metrics", "trial"}], "dsr", "pbo", ...} with rows in rank order; "trial" carries the per-row
  * statistics merging needs. Numbers have 17 significant digits (NaN is null).
  * @param[in]  top_k  rows to include (0 = all; a shard for merging needs all).
- * @param[out] out    freed with ct_free. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ * @param[out] out    freed with ct_free. @return CT_OK, CT_E_INVALID_ARG, CT_E_STATE (no table:
+ *   not run yet, or dropped by a failed or cancelled run or an objective change), CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_json(const ct_optimizer *o, int64_t top_k, char **out);
 
 /**
  * The table as CSV, one row per combination in rank order: index, the parameters, then the metrics.
- * @param[out] out  freed with ct_free. @return CT_OK, CT_E_INVALID_ARG, CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ * @param[out] out  freed with ct_free. @return CT_OK, CT_E_INVALID_ARG, CT_E_STATE (no table, as
+ *   ct_optimizer_json), CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_csv(const ct_optimizer *o, char **out);
 
@@ -272,16 +283,22 @@ enum {
  * space is searched on the train bars; the best parameters are then run on the test bars with
  * indicators warmed on all the bars before the test window (the run covers [train start, test
  * end) and trades only from the first test bar). The stitched out-of-sample equity chains the
- * test windows' returns, starting at the capital.
- * @param[in] train, test  window lengths (> 0) in `unit`.
+ * test windows' returns, starting at the capital. The shard setting is ignored: each window
+ * searches the whole space.
+ * @param[in] train, test  window lengths in `unit` (train >= 2, test >= 1).
  * @param[in] purge        gap between train and test (>= 0).
  * @param[out] out         destroyed with ct_walkforward_destroy; NULL on failure.
  * @return CT_OK; CT_E_INVALID_ARG (bad lengths, unit); CT_E_RANGE (the feed is too short for
- *   one window); CT_E_STATE (no space); CT_E_NOT_FOUND (no combination qualified in a window:
- *   names it); CT_E_CANCELLED; engine errors; CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
+ *   one window); CT_E_STATE (no space, or a merged optimizer); CT_E_NOT_FOUND (no combination
+ *   qualified in a window: names it); CT_E_CANCELLED; engine errors; CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test, int64_t purge,
                                           int32_t anchored, int32_t unit, ct_walkforward **out);
+
+/*
+ * A walk-forward result has no message of its own (no ct_walkforward_errmsg): its accessors are
+ * const and record failures in the calling thread's ct_last_error only.
+ */
 
 /** Destroy a walk-forward result. NULL is a no-op. @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1 */
 CT_API void ct_walkforward_destroy(ct_walkforward *wf);
@@ -298,7 +315,10 @@ CT_API ct_status ct_walkforward_window(const ct_walkforward *wf, int64_t i, int6
                                        int64_t *test_lo, int64_t *test_hi, int64_t *best_index,
                                        double *is_objective, double *oos_objective);
 
-/** Parameters of window i's best combination, schema order, count-then-copy. @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1 */
+/** Parameters of window i's best combination, schema order, count-then-copy.
+ *  @return CT_OK, CT_E_INVALID_ARG (wf NULL, cap < 0, or values NULL with cap > 0), CT_E_RANGE
+ *  (i outside 0 .. ct_walkforward_window_count - 1).
+ *  @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1 */
 CT_API ct_status ct_walkforward_window_params(const ct_walkforward *wf, int64_t i, double *values, int32_t cap,
                                               int32_t *n_total);
 
@@ -311,12 +331,15 @@ CT_API ct_status ct_walkforward_window_metric(const ct_walkforward *wf, int64_t 
 
 /**
  * The stitched out-of-sample equity (one point per test bar, preceded by the capital at the
- * bar before the first test bar), count-then-copy. @return CT_OK, CT_E_INVALID_ARG. @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1
+ * bar before the first test bar), count-then-copy (either array may be NULL to skip it).
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, cap < 0). @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1
  */
 CT_API ct_status ct_walkforward_equity(const ct_walkforward *wf, int64_t *time_ms, double *equity, int64_t cap,
                                        int64_t *n_total);
 
-/** A metric of the stitched out-of-sample equity (full metrics registry). @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1 */
+/** A metric of the stitched out-of-sample equity (full metrics registry).
+ *  @return CT_OK, CT_E_INVALID_ARG (a NULL argument), CT_E_NOT_FOUND (unknown metric).
+ *  @threadsafety one thread at a time per walk-forward result; const accessors from several threads. @since 0.1 */
 CT_API ct_status ct_walkforward_metric(const ct_walkforward *wf, const char *name, double *value);
 
 /**

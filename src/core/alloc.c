@@ -1,12 +1,15 @@
 /*
  * Allocation through the host's hooks. Each block carries a 16-byte header holding its size,
  * so the free hook receives the size it was asked for and ct_free needs no size from callers.
+ * The hooks see the whole block: sizes include the header, and every block is asked for with
+ * 16-byte alignment so that the memory after the header is 16-byte aligned too.
  * A live-allocation counter lets ct_set_allocator refuse to swap allocators under live memory.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cryptota/version.h"
 #include "internal/ct_internal.h"
 
 #define HDR 16
@@ -36,8 +39,28 @@ static void default_free(void *o, void *p, size_t size)
 static ct_allocator g_alloc = {sizeof(ct_allocator), default_alloc, default_realloc, default_free, NULL};
 static atomic_llong g_live;
 
+/*
+ * The arguments are checked before the live-memory test, so a malformed table is reported as
+ * such (CT_E_INVALID_ARG, CT_E_UNSUPPORTED) whether or not memory is live. A struct_size
+ * larger than ours follows STYLE.md R6: accepted only when the fields this version does not
+ * know are all zero, since non-zero ones are hooks or settings it would silently ignore.
+ */
 ct_status ct_set_allocator(const ct_allocator *a)
 {
+    if (a) {
+        if (a->struct_size < sizeof(ct_allocator))
+            return ct__fail(NULL, CT_E_INVALID_ARG, "ct_set_allocator: struct_size %u is smaller than %zu",
+                            a->struct_size, sizeof(ct_allocator));
+        const unsigned char *b = (const unsigned char *)a;
+        for (size_t i = sizeof(ct_allocator); i < a->struct_size; i++)
+            if (b[i] != 0)
+                return ct__fail(NULL, CT_E_UNSUPPORTED,
+                                "ct_set_allocator: the allocator needs libcryptota > %s: its struct_size %u has "
+                                "non-zero bytes beyond the %zu this version knows",
+                                CT_VERSION_STRING, a->struct_size, sizeof(ct_allocator));
+        if (!a->alloc || !a->free)
+            return ct__fail(NULL, CT_E_INVALID_ARG, "ct_set_allocator: alloc and free hooks are required");
+    }
     if (atomic_load(&g_live) != 0)
         return ct__fail(NULL, CT_E_STATE,
                         "ct_set_allocator: %lld allocations from the current allocator are still live",
@@ -46,12 +69,7 @@ ct_status ct_set_allocator(const ct_allocator *a)
         g_alloc = (ct_allocator){sizeof(ct_allocator), default_alloc, default_realloc, default_free, NULL};
         return CT_OK;
     }
-    if (a->struct_size < sizeof(ct_allocator))
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_set_allocator: struct_size %u is smaller than %zu",
-                        a->struct_size, sizeof(ct_allocator));
-    if (!a->alloc || !a->free)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_set_allocator: alloc and free hooks are required");
-    g_alloc = *a;
+    memcpy(&g_alloc, a, sizeof(g_alloc)); /* the fields this version knows */
     g_alloc.struct_size = sizeof(ct_allocator);
     return CT_OK;
 }

@@ -122,6 +122,8 @@ ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, doubl
         *id = 0;
     if (x->phase == CT__PH_NONE || x->phase == CT__PH_FINISH)
         return ct__fail(NULL, CT_E_STATE, "orders can be placed only in on_start, on_bar or on_fill");
+    if (x->ended)
+        return ct__fail(NULL, CT_E_STATE, "the data has ended: an order placed after the last bar could never fill");
     if (!isfinite(qty) || !isfinite(price) || !isfinite(stop))
         return ct__fail(NULL, CT_E_INVALID_ARG, "order quantity and prices must be finite");
     switch (type) {
@@ -232,14 +234,28 @@ ct_status ct__ctx_call(ct_ctx *x, ct_status (*fn)(void *, ct_ctx *), int32_t pha
     if (st != CT_OK) {
         if (st == CT_E_NOMEM)
             return ct__ctx_nomem(x, what);
+        ct__ctx_fail_message(x, phase, what, st);
         x->failed = 1;
         x->fail_status = CT_E_PLUGIN;
-        if (!x->errmsg[0])
-            snprintf(x->errmsg, sizeof(x->errmsg), "%s returned %s at bar %lld", what, ct_status_name(st),
-                     (long long)x->t);
         return CT_E_PLUGIN;
     }
     return CT_OK;
+}
+
+/*
+ * A message counts only if the failing call itself set it: one recorded by an earlier callback
+ * that then returned CT_OK is stale. A call is identified by its phase and bar, and for on_fill
+ * (several per bar) by the fill count. A failure the library recorded itself (x->failed: a host
+ * broker that failed) keeps its message.
+ */
+void ct__ctx_fail_message(ct_ctx *x, int32_t phase, const char *what, ct_status st)
+{
+    if (x->failed)
+        return;
+    if (x->errmsg[0] && x->msg_phase == phase && x->msg_t == x->t &&
+        (phase != CT__PH_FILL || x->msg_fills == x->n_fills))
+        return;
+    snprintf(x->errmsg, sizeof(x->errmsg), "%s returned %s at bar %lld", what, ct_status_name(st), (long long)x->t);
 }
 
 /* ---- trades ---- */
@@ -674,10 +690,17 @@ ct_status ct__ctx_close_at_end(ct_ctx *x)
 
 int64_t ct_ctx_bar_index(const ct_ctx *ctx) { return ctx ? ctx->t : -1; }
 
+/* No bar can be read in on_start, which runs before bar 0 closes (orders placed there fill at
+ * its open), nor in a run over no bars. */
+static int no_bar_closed(const ct_ctx *ctx) { return ctx->phase == CT__PH_START || ctx->n == 0; }
+
 static ct_status check_lag(const ct_ctx *ctx, int64_t lag)
 {
     if (lag < 0)
         return ct__fail(NULL, CT_E_RANGE, "lag %lld is negative: bars after t cannot be read", (long long)lag);
+    if (no_bar_closed(ctx))
+        return ct__fail(NULL, CT_E_RANGE, "no bar has closed yet: %s",
+                        ctx->n == 0 ? "the data has no bars" : "on_start runs before the first bar");
     if (lag > ctx->t)
         return ct__fail(NULL, CT_E_RANGE, "lag %lld reaches before the first bar (t = %lld)", (long long)lag,
                         (long long)ctx->t);
@@ -714,8 +737,13 @@ ct_status ct_ctx_series(const ct_ctx *ctx, int32_t field, const double **p, int6
         return ct__fail(NULL, CT_E_INVALID_ARG, "ctx, p or n is NULL");
     if (field < CT_FIELD_OPEN || field > CT_FIELD_VOLUME)
         return ct__fail(NULL, CT_E_INVALID_ARG, "unknown field %d", (int)field);
+    if (no_bar_closed(ctx)) {
+        *p = NULL;
+        *n = 0;
+        return CT_OK;
+    }
     *p = ctx->col[field];
-    *n = ctx->t < 0 ? 0 : ctx->t + 1;
+    *n = ctx->t + 1;
     return CT_OK;
 }
 
@@ -742,7 +770,10 @@ ct_status ct_ctx_indicator(const ct_ctx *ctx, int32_t handle, int32_t output, in
     ct_status st = check_lag(ctx, lag);
     if (st != CT_OK)
         return st;
-    *out = ctx->ind[handle].out[output][ctx->t - lag];
+    const double *v = ctx->ind[handle].out[output];
+    if (!v) /* a session's buffers exist once on_start has returned */
+        return ct__fail(NULL, CT_E_RANGE, "no bar has closed yet: indicator %d has no value", (int)handle);
+    *out = v[ctx->t - lag];
     return CT_OK;
 }
 
@@ -797,6 +828,8 @@ ct_status ct_ctx_cancel(ct_ctx *ctx, int64_t id)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ctx is NULL");
     if (ctx->phase == CT__PH_NONE || ctx->phase == CT__PH_FINISH)
         return ct__fail(NULL, CT_E_STATE, "orders can be cancelled only in on_start, on_bar or on_fill");
+    if (ctx->ended)
+        return ct__fail(NULL, CT_E_STATE, "the data has ended: the orders still pending stay pending");
     for (int64_t i = 0; i < ctx->n_orders; i++)
         if (ctx->orders[i].id == id && ctx->orders[i].type != ORDER_DONE) {
             int32_t type = ctx->orders[i].type;
@@ -877,4 +910,7 @@ void ct_ctx_set_error(ct_ctx *ctx, const char *msg)
     if (!ctx)
         return;
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg && *msg ? msg : "strategy callback failed");
+    ctx->msg_phase = ctx->phase;
+    ctx->msg_t = ctx->t;
+    ctx->msg_fills = ctx->n_fills;
 }

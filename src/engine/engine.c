@@ -628,15 +628,14 @@ ct_status ct_engine_run(ct_engine *e, const ct_feed *feed, ct_strategy *s, ct_re
             if (x.nomem || cb == CT_E_NOMEM) {
                 st = CT_E_NOMEM;
             } else {
-                if (!x.errmsg[0])
-                    snprintf(x.errmsg, sizeof(x.errmsg), "on_bar returned %s at bar %lld", ct_status_name(cb),
-                             (long long)t);
+                ct__ctx_fail_message(&x, CT__PH_BAR, "on_bar", cb);
                 st = CT_E_PLUGIN;
             }
         }
     }
     if (n > 0)
         x.t = n - 1;
+    x.ended = 1; /* the on_fill of the close below and on_finish can place no order */
     if (st == CT_OK && x.cfg.close_at_end && n > 0)
         st = ct__ctx_close_at_end(&x);
     if (st == CT_OK && n > 0)

@@ -60,7 +60,7 @@ struct ct_strategy_class {
     char *description;
     ct_param_def *params;      /* copies; names and descriptions owned */
     int32_t builtin;
-    int32_t refs;              /* live strategies (registered classes only) */
+    int32_t refs;              /* live strategies and optimizers (registered classes only) */
 };
 
 struct ct_strategy {
@@ -69,7 +69,8 @@ struct ct_strategy {
     double *values;
 };
 
-/* Resolve a class for a new strategy (counts a reference for registered classes). */
+/* Count a reference to a class held by a strategy or an optimizer (registered classes only;
+ * ct_strategy_unregister refuses while any is held). */
 void ct__class_ref(const ct_strategy_class *c, int32_t delta);
 /* Built-in classes (src/strategy/builtins.c). */
 extern const ct_strategy_class *const ct__builtin_classes[];
@@ -171,6 +172,7 @@ struct ct_ctx {
     int32_t session;           /* 1: indicators are streamed */
     int32_t phase;
     int32_t in_pass;           /* inside a fill pass: order removal is deferred */
+    int32_t ended;             /* past the last bar (close_at_end fill, on_finish): no orders */
     /* last fill, for on_fill */
     int64_t fill_id;
     double fill_qty;
@@ -206,6 +208,10 @@ struct ct_ctx {
     ct_status fail_status;
     char errmsg[CT__ERRMSG_SIZE];
     int32_t nomem;
+    /* the callback that set errmsg with ct_ctx_set_error: its phase, bar and fill count */
+    int32_t msg_phase;
+    int64_t msg_t;
+    int64_t msg_fills;
 };
 
 /* Run-state helpers shared by engine.c, session.c and the built-ins. */
@@ -222,6 +228,9 @@ ct_status ct__ctx_fill_at_close(ct_ctx *x);
 ct_status ct__ctx_apply_fill(ct_ctx *x, int64_t order_id, double qty, double price, double comm, int32_t at_open);
 /* Call a strategy callback with error capture. */
 ct_status ct__ctx_call(ct_ctx *x, ct_status (*fn)(void *, ct_ctx *), int32_t phase, const char *what);
+/* Record why callback `what` (run in `phase`) failed with st: the message it set with
+ * ct_ctx_set_error during this call, else "<what> returned <st> at bar <t>". */
+void ct__ctx_fail_message(ct_ctx *x, int32_t phase, const char *what, ct_status st);
 /* Build the result for bars 0..n-1 (closing the position at the end if close_at_end). */
 ct_status ct__ctx_build_result(ct_ctx *x, const char *strategy, const char *symbol, int64_t interval_ms,
                                const char *params_json, uint64_t feed_hash, int32_t steal, ct_result **out);

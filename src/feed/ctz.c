@@ -262,8 +262,8 @@ static int put_raw(buf_t *b, const double *v, int64_t n)
 }
 
 /* Encode rows [off, off+n) of f into raw (uncompressed) block bytes. */
-static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp, buf_t *raw, uint8_t enc[3],
-                        int version)
+static int encode_block(const ct_feed *f, const uint8_t *filled, int64_t off, int64_t n, uint64_t *tmp, buf_t *raw,
+                        uint8_t enc[3], int version)
 {
     const int64_t *t = f->time + off;
     const double *o = f->open + off, *h = f->high + off, *l = f->low + off, *c = f->close + off;
@@ -344,10 +344,10 @@ static int encode_block(const ct_feed *f, int64_t off, int64_t n, uint64_t *tmp,
         if (!ok)
             return -2;
     }
-    if (f->filled) {
+    if (filled) {
         if (buf_reserve(raw, (size_t)n))
             return -1;
-        memcpy(raw->p + raw->n, f->filled + off, (size_t)n);
+        memcpy(raw->p + raw->n, filled + off, (size_t)n);
         raw->n += (size_t)n;
     }
     return 0;
@@ -372,6 +372,8 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
     if (symlen > 255)
         return ct__fail(NULL, CT_E_INVALID_ARG, "symbol '%.40s...' is longer than 255 bytes", f->symbol);
     buf_t file = {0}, raw = {0};
+    /* an all-zero flag array is not written: it would load back as flags no row carries */
+    const uint8_t *filled = f->filled && ct__feed_any_flag(f->filled, f->n) ? f->filled : NULL;
     uint64_t *tmp = NULL;
     ZSTD_CCtx *cz = NULL;
     ct_status s = CT_OK;
@@ -383,7 +385,7 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
     }
     memcpy(file.p, CTZ_MAGIC, 8);
     wr16(file.p + 8, (uint16_t)version);
-    wr16(file.p + 10, (uint16_t)(f->filled ? CTZ_FLAG_FILLED : 0));
+    wr16(file.p + 10, (uint16_t)(filled ? CTZ_FLAG_FILLED : 0));
     wr32(file.p + 12, (uint32_t)block_rows);
     wr64(file.p + 16, (uint64_t)f->n);
     wr64(file.p + 24, (uint64_t)f->interval_ms);
@@ -407,7 +409,7 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
         uint8_t enc[3];
         raw.n = 0;
         raw.ncut = 0;
-        int rc = encode_block(f, off, n, tmp, &raw, enc, version);
+        int rc = encode_block(f, filled, off, n, tmp, &raw, enc, version);
         if (rc == -1) {
             s = CT_E_NOMEM;
             goto out;
@@ -1057,6 +1059,7 @@ ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out)
         goto out;
     }
     f->n = rows;
+    ct__feed_drop_zero_flags(f); /* earlier writers stored all-zero flag arrays too */
 out:
     for (int i = 0; i < ndec; i++) {
         ZSTD_freeDCtx(dec[i].dz);

@@ -118,6 +118,22 @@ static inline int64_t missing_in(uint64_t d, int64_t interval)
     return m > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)m;
 }
 
+int ct__feed_any_flag(const uint8_t *filled, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (filled[i])
+            return 1;
+    return 0;
+}
+
+void ct__feed_drop_zero_flags(ct_feed *f)
+{
+    if (f->filled && !ct__feed_any_flag(f->filled, f->n)) {
+        ct__free(f->filled);
+        f->filled = NULL;
+    }
+}
+
 int64_t ct__feed_infer_interval(const int64_t *time, int64_t n)
 {
     int64_t best = 0;
@@ -321,7 +337,7 @@ ct_status ct_feed_clone(const ct_feed *f, ct_feed **out)
         return s;
     if ((s = ct__feed_reserve(c, f->n)) != CT_OK)
         goto out_fail;
-    if (f->filled) {
+    if (f->filled && ct__feed_any_flag(f->filled, f->n)) {
         c->filled = ct__calloc((size_t)(c->cap ? c->cap : 1), 1);
         if (!c->filled) {
             s = ct__fail(NULL, CT_E_NOMEM, "ct_feed_clone: out of memory");
@@ -416,8 +432,8 @@ ct_status ct_feed_gaps(const ct_feed *f, int64_t *after_ms, int64_t *before_ms, 
     if (!f || !n_total)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_gaps: feed and n_total must not be NULL");
     if (cap < 0 || (cap > 0 && (!after_ms || !before_ms || !missing)))
-        return ct__fail(&((ct_feed *)(uintptr_t)f)->err, CT_E_INVALID_ARG,
-                        "ct_feed_gaps: cap %lld needs non-NULL after_ms, before_ms and missing", (long long)cap);
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_gaps: cap %lld needs non-NULL after_ms, before_ms and missing",
+                        (long long)cap);
     int64_t k = 0;
     if (f->interval_ms > 0)
         for (int64_t i = 1; i < f->n; i++) {

@@ -52,6 +52,13 @@ static inline void ct__feed_push(ct_feed *f, int64_t t, double o, double h, doub
     f->volume[i] = v;
 }
 
+/* 1 if any of the n flags is non-zero. ct_feed_filled is NULL when no row carries a flag, so
+ * a feed never keeps an all-zero flag array: copies (slice, clone, .ctz) test with this. */
+int ct__feed_any_flag(const uint8_t *filled, int64_t n);
+
+/* Free f's flag array when no row carries a flag (see ct__feed_any_flag). */
+void ct__feed_drop_zero_flags(ct_feed *f);
+
 /* The smallest positive step between consecutive times (0 if fewer than two rows). */
 int64_t ct__feed_infer_interval(const int64_t *time, int64_t n);
 

@@ -192,19 +192,20 @@ ct_status ct_feed_save(const ct_feed *f, const char *path)
 {
     if (!f || !path)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_save: feed and path must not be NULL");
-    ct__err *err = &((ct_feed *)(uintptr_t)f)->err;
+    /* f is only read (several threads may save one feed at once): failures go to the calling
+     * thread's ct_last_error only, never to f's message buffer */
     int fmt = format_of(path);
     if (fmt == FMT_NONE)
-        return ct__fail(err, CT_E_INVALID_ARG, "'%s': unknown file type (expected .csv, .csv.zst or .ctz)", path);
+        return ct__fail(NULL, CT_E_INVALID_ARG, "'%s': unknown file type (expected .csv, .csv.zst or .ctz)", path);
     size_t plen = strlen(path);
     char *tmp = ct__malloc(plen + 16);
     if (!tmp)
-        return ct__fail(err, CT_E_NOMEM, "ct_feed_save: out of memory");
+        return ct__fail(NULL, CT_E_NOMEM, "ct_feed_save: out of memory");
     /* same directory, so rename() is atomic */
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        ct_status s = ct__fail(err, CT_E_IO, "cannot create a temporary file next to '%s': %s", path, strerror(errno));
+        ct_status s = ct__fail(NULL, CT_E_IO, "cannot create a temporary file next to '%s': %s", path, strerror(errno));
         ct__free(tmp);
         return s;
     }
@@ -214,7 +215,7 @@ ct_status ct_feed_save(const ct_feed *f, const char *path)
         close(fd);
         unlink(tmp);
         ct__free(tmp);
-        return ct__fail(err, CT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        return ct__fail(NULL, CT_E_IO, "cannot open '%s': %s", path, strerror(errno));
     }
     ct_status s = CT_OK;
     if (fmt == FMT_CTZ) {
@@ -234,10 +235,8 @@ ct_status ct_feed_save(const ct_feed *f, const char *path)
         s = ct__fail(NULL, CT_E_IO, "write error on '%s': %s", path, strerror(errno));
     if (s == CT_OK && rename(tmp, path) != 0)
         s = ct__fail(NULL, CT_E_IO, "cannot rename the temporary file to '%s': %s", path, strerror(errno));
-    if (s != CT_OK) {
+    if (s != CT_OK)
         unlink(tmp);
-        ct__propagate(err, s);
-    }
     ct__free(tmp);
     return s;
 }

@@ -5,6 +5,10 @@
  * buckets (the partial first and last ones, or one with a gap inside) are skipped unless
  * CT_RESAMPLE_PARTIAL, in which case they are emitted with CT_ROW_PARTIAL in ct_feed_filled.
  * A bucket holding a bar inserted by CT_GAPS_FILL carries CT_ROW_FILLED.
+ *
+ * Both read the source feed only, and any number of threads may read one feed (feed.h), so a
+ * failure is recorded in the calling thread's slot only (ct__fail(NULL, ...), ct_last_error),
+ * never in the source's message buffer, which those threads would race on.
  */
 #include <float.h>
 #include <string.h>
@@ -24,25 +28,24 @@ ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags
     *out = NULL;
     if (!f)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_resample: feed must not be NULL");
-    ct__err *err = &((ct_feed *)(uintptr_t)f)->err;
     if (flags & ~(uint32_t)CT_RESAMPLE_PARTIAL)
-        return ct__fail(err, CT_E_INVALID_ARG, "ct_feed_resample: unknown flags 0x%x", flags);
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_resample: unknown flags 0x%x", flags);
     if (f->interval_ms <= 0)
-        return ct__fail(err, CT_E_INVALID_ARG, "ct_feed_resample: the feed has no interval");
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_resample: the feed has no interval");
     if (interval_ms <= 0 || interval_ms % f->interval_ms != 0)
-        return ct__fail(err, CT_E_INVALID_ARG,
+        return ct__fail(NULL, CT_E_INVALID_ARG,
                         "ct_feed_resample: interval_ms %lld is not a positive multiple of the feed's interval %lld",
                         (long long)interval_ms, (long long)f->interval_ms);
     /* bucket starts and ends must not overflow int64 */
     if (f->n && (f->time[0] < INT64_MIN + interval_ms || f->time[f->n - 1] > INT64_MAX - interval_ms))
-        return ct__fail(err, CT_E_RANGE, "ct_feed_resample: times within %lld ms of the int64 limits cannot be bucketed",
+        return ct__fail(NULL, CT_E_RANGE, "ct_feed_resample: times within %lld ms of the int64 limits cannot be bucketed",
                         (long long)interval_ms);
     int64_t per = interval_ms / f->interval_ms;
     int partial = (flags & CT_RESAMPLE_PARTIAL) != 0;
     ct_feed *r;
     ct_status s = ct_feed_create(f->symbol, interval_ms, &r);
     if (s != CT_OK)
-        return ct__propagate(err, s);
+        return s;
     /* an upper bound of the output rows */
     int64_t nb = f->n ? floor_div(f->time[f->n - 1], interval_ms) - floor_div(f->time[0], interval_ms) + 1 : 0;
     if (nb > f->n)
@@ -87,7 +90,6 @@ ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags
     *out = r;
     return CT_OK;
 fail:
-    ct__propagate(err, s);
     ct_feed_destroy(r);
     return s;
 }
@@ -99,19 +101,18 @@ ct_status ct_feed_slice(const ct_feed *f, int64_t start_ms, int64_t end_ms, ct_f
     *out = NULL;
     if (!f)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_slice: feed must not be NULL");
-    ct__err *err = &((ct_feed *)(uintptr_t)f)->err;
     if (end_ms < start_ms)
-        return ct__fail(err, CT_E_INVALID_ARG, "ct_feed_slice: end_ms %lld is before start_ms %lld", (long long)end_ms,
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_feed_slice: end_ms %lld is before start_ms %lld", (long long)end_ms,
                         (long long)start_ms);
     int64_t a = ct_feed_lower_bound(f, start_ms), b = ct_feed_lower_bound(f, end_ms);
     ct_feed *r;
     ct_status s = ct_feed_create(f->symbol, f->interval_ms, &r);
     if (s != CT_OK)
-        return ct__propagate(err, s);
+        return s;
     int64_t n = b - a;
     if ((s = ct__feed_reserve(r, n)) != CT_OK)
         goto fail;
-    if (f->filled && n > 0) {
+    if (f->filled && n > 0 && ct__feed_any_flag(f->filled + a, n)) { /* no all-zero array */
         r->filled = ct__calloc((size_t)r->cap, 1);
         if (!r->filled) {
             s = ct__fail(NULL, CT_E_NOMEM, "ct_feed_slice: out of memory");
@@ -131,7 +132,6 @@ ct_status ct_feed_slice(const ct_feed *f, int64_t start_ms, int64_t end_ms, ct_f
     *out = r;
     return CT_OK;
 fail:
-    ct__propagate(err, s);
     ct_feed_destroy(r);
     return s;
 }

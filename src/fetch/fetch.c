@@ -125,6 +125,24 @@ static const setting *find_setting(int32_t key)
     return NULL;
 }
 
+static int is_counter(int32_t key) { return key >= CT_FETCH_STAT_REQUESTS && key <= CT_FETCH_STAT_CACHE_ROWS; }
+
+/*
+ * The setting `key` for a setter: an unknown ID is CT_E_NOT_FOUND, a known ID used through the
+ * wrong call (a counter, which is read-only) CT_E_INVALID_ARG, as a string key given to the
+ * integer setter is.
+ */
+static ct_status find_writable(ct_fetcher *f, int32_t key, const setting **out)
+{
+    *out = find_setting(key);
+    if (*out)
+        return CT_OK;
+    if (is_counter(key))
+        return ct__fail(&f->err, CT_E_INVALID_ARG, "fetcher counter %d is read-only (ct_fetcher_reset_stats zeroes it)",
+                        (int)key);
+    return ct__fail(&f->err, CT_E_NOT_FOUND, "unknown fetcher setting %d", (int)key);
+}
+
 static ct_status check_i64(ct_fetcher *f, const setting *st, int64_t v)
 {
     if (st->is_str)
@@ -140,10 +158,10 @@ ct_status ct_fetcher_set_i64(ct_fetcher *f, int32_t key, int64_t value)
 {
     if (!f)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_fetcher_set_i64: f is NULL");
-    const setting *st = find_setting(key);
-    if (!st)
-        return ct__fail(&f->err, CT_E_NOT_FOUND, "unknown fetcher setting %d", (int)key);
-    ct_status s = check_i64(f, st, value);
+    const setting *st;
+    ct_status s = find_writable(f, key, &st);
+    if (s == CT_OK)
+        s = check_i64(f, st, value);
     if (s != CT_OK)
         return s;
     *(int64_t *)(void *)((char *)f + st->off) = value;
@@ -158,13 +176,16 @@ ct_status ct_fetcher_get_i64(const ct_fetcher *f, int32_t key, int64_t *value)
 {
     if (!f || !value)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_fetcher_get_i64: %s is NULL", !f ? "f" : "value");
-    if (key >= CT_FETCH_STAT_REQUESTS && key <= CT_FETCH_STAT_CACHE_ROWS) {
+    if (is_counter(key)) {
         *value = f->stats[key - CT_FETCH_STAT_REQUESTS];
         return CT_OK;
     }
     const setting *st = find_setting(key);
-    if (!st || st->is_str)
-        return ct__fail(NULL, CT_E_NOT_FOUND, "no integer fetcher setting or counter %d", (int)key);
+    if (!st)
+        return ct__fail(NULL, CT_E_NOT_FOUND, "no fetcher setting or counter %d", (int)key);
+    if (st->is_str)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "fetcher setting '%s' (%d) is a string, which cannot be read back",
+                        st->json, (int)key);
     *value = *(const int64_t *)(const void *)((const char *)f + st->off);
     return CT_OK;
 }
@@ -198,16 +219,66 @@ static ct_status check_str(ct_fetcher *f, const setting *st, const char *v)
     return CT_OK;
 }
 
-static ct_status replace_str(ct_fetcher *f, char **slot, const char *v, int strip_slash)
+/* The string slots a string setting writes: spot URL, futures URL, cache directory, user agent. */
+enum { SLOT_SPOT, SLOT_FUTURES, SLOT_CACHE, SLOT_AGENT, N_SLOTS };
+
+static char **slot_of(ct_fetcher *f, int32_t slot)
 {
-    char *c = ct__strdup(v);
-    if (!c)
-        return ct__fail(&f->err, CT_E_NOMEM, "out of memory");
-    size_t n = strlen(c);
-    while (strip_slash && n > 0 && c[n - 1] == '/')
-        c[--n] = '\0';
-    ct__free(*slot);
-    *slot = c;
+    char **slots[N_SLOTS] = {&f->spot_url, &f->futures_url, &f->cache_dir, &f->user_agent};
+    return slots[slot];
+}
+
+/* Mark the slots the (checked) string setting st writes with its value v. */
+static void stage_str(const setting *st, const char *v, const char **staged)
+{
+    switch (st->key) {
+    case CT_FETCH_BASE_URL:
+        staged[SLOT_SPOT] = v;
+        staged[SLOT_FUTURES] = v;
+        break;
+    case CT_FETCH_SPOT_URL:
+        staged[SLOT_SPOT] = v;
+        break;
+    case CT_FETCH_FUTURES_URL:
+        staged[SLOT_FUTURES] = v;
+        break;
+    case CT_FETCH_CACHE_DIR:
+        staged[SLOT_CACHE] = v;
+        break;
+    default:
+        staged[SLOT_AGENT] = v;
+        break;
+    }
+}
+
+/*
+ * Copy the staged values, then replace the slots: all or nothing. Trailing '/' are removed from
+ * the URLs and the cache directory, but "/" (the root directory) stays "/": "" alone turns the
+ * cache off.
+ */
+static ct_status commit_strs(ct_fetcher *f, const char *const *staged)
+{
+    char *copy[N_SLOTS] = {NULL};
+    for (int32_t i = 0; i < N_SLOTS; i++) {
+        if (!staged[i])
+            continue;
+        copy[i] = ct__strdup(staged[i]);
+        if (!copy[i]) {
+            for (int32_t k = 0; k < i; k++)
+                ct__free(copy[k]);
+            return ct__fail(&f->err, CT_E_NOMEM, "out of memory copying a fetcher setting");
+        }
+        size_t n = strlen(copy[i]);
+        while (i != SLOT_AGENT && n > 1 && copy[i][n - 1] == '/')
+            copy[i][--n] = '\0';
+    }
+    for (int32_t i = 0; i < N_SLOTS; i++) {
+        if (!copy[i])
+            continue;
+        char **slot = slot_of(f, i);
+        ct__free(*slot);
+        *slot = copy[i];
+    }
     return CT_OK;
 }
 
@@ -215,25 +286,15 @@ ct_status ct_fetcher_set_str(ct_fetcher *f, int32_t key, const char *value)
 {
     if (!f)
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_fetcher_set_str: f is NULL");
-    const setting *st = find_setting(key);
-    if (!st)
-        return ct__fail(&f->err, CT_E_NOT_FOUND, "unknown fetcher setting %d", (int)key);
-    ct_status s = check_str(f, st, value);
+    const setting *st;
+    ct_status s = find_writable(f, key, &st);
+    if (s == CT_OK)
+        s = check_str(f, st, value);
     if (s != CT_OK)
         return s;
-    switch (key) {
-    case CT_FETCH_BASE_URL:
-        s = replace_str(f, &f->spot_url, value, 1);
-        return s != CT_OK ? s : replace_str(f, &f->futures_url, value, 1);
-    case CT_FETCH_SPOT_URL:
-        return replace_str(f, &f->spot_url, value, 1);
-    case CT_FETCH_FUTURES_URL:
-        return replace_str(f, &f->futures_url, value, 1);
-    case CT_FETCH_CACHE_DIR:
-        return replace_str(f, &f->cache_dir, value, 1);
-    default:
-        return replace_str(f, &f->user_agent, value, 0);
-    }
+    const char *staged[N_SLOTS] = {NULL};
+    stage_str(st, value, staged);
+    return commit_strs(f, staged);
 }
 
 static const setting *find_json(const char *name)
@@ -244,6 +305,12 @@ static const setting *find_json(const char *name)
     return NULL;
 }
 
+/*
+ * All or nothing: pass 1 checks every key and value and stages the strings; then the staged
+ * strings are copied and replace the old ones (the only step that allocates; when it fails
+ * nothing has changed), and pass 2 applies the integers in document order, which cannot fail. A
+ * repeated key, or spot_url after base_url, takes the last value, as if set one by one.
+ */
 ct_status ct_fetcher_configure_json(ct_fetcher *f, const char *json)
 {
     if (!f || !json)
@@ -255,8 +322,10 @@ ct_status ct_fetcher_configure_json(ct_fetcher *f, const char *json)
     }
     ct_status s = CT_OK;
     const cJSON *it;
-    /* pass 1 validates everything, pass 2 applies: all or nothing */
+    const char *staged[N_SLOTS] = {NULL};
     for (int pass = 0; pass < 2 && s == CT_OK; pass++) {
+        if (pass == 1 && (s = commit_strs(f, staged)) != CT_OK)
+            break;
         cJSON_ArrayForEach(it, doc)
         {
             const setting *st = find_json(it->string);
@@ -269,7 +338,8 @@ ct_status ct_fetcher_configure_json(ct_fetcher *f, const char *json)
                     s = ct__fail(&f->err, CT_E_INVALID_ARG, "fetcher configuration key '%s' must be a string", it->string);
                     break;
                 }
-                s = pass == 0 ? check_str(f, st, it->valuestring) : ct_fetcher_set_str(f, st->key, it->valuestring);
+                if (pass == 0 && (s = check_str(f, st, it->valuestring)) == CT_OK)
+                    stage_str(st, it->valuestring, staged);
             } else {
                 double d = it->valuedouble;
                 if (!cJSON_IsNumber(it) && !cJSON_IsBool(it)) {
@@ -308,18 +378,39 @@ ct_status ct_fetcher_set_progress(ct_fetcher *f, ct_fetch_progress_fn fn, void *
 
 /* ---------------------------------------------------------------- small helpers */
 
-static ct_status check_symbol(ct_fetcher *f, const char *s)
+/*
+ * Binance's own rule for a symbol (error -1100: ^[A-Z0-9-_.]{1,20}$). It is checked before any
+ * request, and before a symbol becomes part of a cache file name: without '/' it cannot leave
+ * the cache directory. err may be NULL (the message then goes to ct_last_error only).
+ */
+static ct_status check_symbol(ct__err *err, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (!s || n == 0 || n > 20)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "symbol '%s' must be 1 to 20 characters", s ? s : "(null)");
+        return ct__fail(err, CT_E_INVALID_ARG, "symbol '%.40s' must be 1 to 20 characters", s ? s : "(null)");
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-            return ct__fail(&f->err, CT_E_INVALID_ARG,
+            return ct__fail(err, CT_E_INVALID_ARG,
                             "symbol '%s' has the character '%c'; Binance symbols are upper case (A-Z 0-9 - _ .), e.g. BTCUSDT",
                             s, c);
     }
+    return CT_OK;
+}
+
+/* The market and a Binance interval name valid for it (USD-M futures have no 1s klines). */
+static ct_status check_market_interval(ct__err *err, int32_t market, const char *interval, int64_t *iv)
+{
+    if (market != CT_MARKET_SPOT && market != CT_MARKET_FUTURES)
+        return ct__fail(err, CT_E_INVALID_ARG, "market %d is not CT_MARKET_SPOT (0) or CT_MARKET_FUTURES (1)", (int)market);
+    if (!interval)
+        return ct__fail(err, CT_E_INVALID_ARG, "interval is NULL");
+    if (ct_interval_parse(interval, iv) != CT_OK)
+        return ct__fail(err, CT_E_INVALID_ARG,
+                        "bad interval '%.40s': Binance intervals are 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
+                        interval);
+    if (market == CT_MARKET_FUTURES && strcmp(interval, "1s") == 0)
+        return ct__fail(err, CT_E_INVALID_ARG, "bad interval '1s': USD-M futures have no 1s klines");
     return CT_OK;
 }
 
@@ -494,11 +585,24 @@ typedef struct {
     int64_t iv;
     symstate *syms;
     int32_t nsyms;
+    char dir[4096];     /* <cache_dir>/<spot|futures> ("" without a cache) */
+    size_t made;        /* length of the shallowest directory of `dir` this fetch created (0: none) */
 } fetchctx;
 
 static const char *market_dir(int32_t market) { return market == CT_MARKET_FUTURES ? "futures" : "spot"; }
 
-static ct_status make_dirs(ct_fetcher *f, const char *path)
+/* The separator after a directory: none after the root "/" (the only one ending in '/'). */
+static const char *dir_sep(const char *dir)
+{
+    size_t n = strlen(dir);
+    return n > 0 && dir[n - 1] == '/' ? "" : "/";
+}
+
+/*
+ * mkdir -p. When it creates a directory, *made gets the length of the shallowest one it created
+ * (unless *made already names a shallower one), so that remove_made_dirs can take them back.
+ */
+static ct_status make_dirs(ct_fetcher *f, const char *path, size_t *made)
 {
     char buf[4096];
     size_t n = strlen(path);
@@ -509,20 +613,45 @@ static ct_status make_dirs(ct_fetcher *f, const char *path)
         if (buf[i] == '/' || buf[i] == '\0') {
             char c = buf[i];
             buf[i] = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            if (mkdir(buf, 0755) == 0) {
+                if (*made == 0 || i < *made)
+                    *made = i;
+            } else if (errno != EEXIST) {
                 return ct__fail(&f->err, CT_E_IO, "cannot create cache directory '%s': %s", buf, strerror(errno));
+            }
             buf[i] = c;
         }
     }
     return CT_OK;
 }
 
-static char *path_join(const char *dir, const char *mdir, const char *sym, const char *iv, const char *ext)
+/*
+ * Remove the directories of `path` that make_dirs created (from the deepest up to the length
+ * `made`), as long as they are empty: a fetch that cached nothing leaves nothing behind, while
+ * rmdir never removes a directory another fetch has put a file in.
+ */
+static void remove_made_dirs(const char *path, size_t made)
 {
-    size_t n = strlen(dir) + strlen(mdir) + strlen(sym) + strlen(iv) + strlen(ext) + 8;
+    char buf[4096];
+    size_t n = strlen(path);
+    if (made == 0 || n >= sizeof(buf))
+        return;
+    memcpy(buf, path, n + 1);
+    while (n >= made && rmdir(buf) == 0) {
+        while (n > 0 && buf[n - 1] != '/')
+            n--;
+        if (n == 0)
+            break;
+        buf[--n] = '\0'; /* the parent */
+    }
+}
+
+static char *path_join(const char *dir, const char *sym, const char *iv, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(sym) + strlen(iv) + strlen(ext) + 8;
     char *p = ct__malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s/%s_%s%s", dir, mdir, sym, iv, ext);
+        snprintf(p, n, "%s/%s_%s%s", dir, sym, iv, ext);
     return p;
 }
 
@@ -532,14 +661,24 @@ ct_status ct_fetcher_cache_path(const ct_fetcher *f, int32_t market, const char 
     int64_t iv;
     if (!f || !symbol || !interval || !len || (cap > 0 && !buf))
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_fetcher_cache_path: NULL argument");
-    if (market != CT_MARKET_SPOT && market != CT_MARKET_FUTURES)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "market %d is not CT_MARKET_SPOT or CT_MARKET_FUTURES", (int)market);
-    if (ct_interval_parse(interval, &iv) != CT_OK)
-        return CT_E_INVALID_ARG;
+    /* the checks of ct_fetcher_klines: the same arguments name the same file, and a symbol
+     * never steps out of the cache directory */
+    ct_status s = check_market_interval(NULL, market, interval, &iv);
+    if (s == CT_OK)
+        s = check_symbol(NULL, symbol);
+    if (s != CT_OK)
+        return s;
     if (!f->cache_dir[0])
         return ct__fail(NULL, CT_E_STATE, "no cache directory is set (CT_FETCH_CACHE_DIR)");
-    int n = snprintf(buf, cap, "%s/%s/%s_%s.ctz", f->cache_dir, market_dir(market), symbol, interval);
+    int n = snprintf(buf, cap, "%s%s%s/%s_%s.ctz", f->cache_dir, dir_sep(f->cache_dir), market_dir(market), symbol,
+                     interval);
+    if (n < 0)
+        return ct__fail(NULL, CT_E_INTERNAL, "ct_fetcher_cache_path: snprintf failed");
     *len = (size_t)n;
+    if (cap > 0 && (size_t)n >= cap) {
+        buf[0] = '\0'; /* never a cut path, which would name another file */
+        return ct__fail(NULL, CT_E_RANGE, "the cache path needs %zu bytes with its NUL; cap is %zu", (size_t)n + 1, cap);
+    }
     return CT_OK;
 }
 
@@ -657,8 +796,8 @@ static int fsync_path(const char *path)
  */
 static void remove_stale_temps(fetchctx *fc, const symstate *ss)
 {
-    char dir[4096], pre[64];
-    snprintf(dir, sizeof(dir), "%s/%s", fc->f->cache_dir, market_dir(fc->market));
+    const char *dir = fc->dir;
+    char pre[64];
     int np = snprintf(pre, sizeof(pre), "%s_%s.", ss->symbol, fc->interval);
     DIR *d = opendir(dir);
     if (!d)
@@ -677,23 +816,56 @@ static void remove_stale_temps(fetchctx *fc, const symstate *ss)
     closedir(d);
 }
 
+/*
+ * Take the lock file of one symbol. A fetch that cached nothing removes its lock file while it
+ * holds the lock (cache_close), so a lock taken on a file that is no longer at that path is not
+ * the lock: take it again on the file now there (created if missing, with its directory).
+ */
+static ct_status lock_cache(fetchctx *fc, symstate *ss)
+{
+    ct_fetcher *f = fc->f;
+    for (;;) {
+        ss->lock_fd = open(ss->lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (ss->lock_fd < 0 && errno == ENOENT) {
+            /* another fetch removed the directory it had made; make it again */
+            ct_status s = make_dirs(f, fc->dir, &fc->made);
+            if (s != CT_OK)
+                return s;
+            ss->lock_fd = open(ss->lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        }
+        if (ss->lock_fd < 0)
+            return ct__fail(&f->err, CT_E_IO, "cannot open cache lock '%s': %s", ss->lockp, strerror(errno));
+        int rc;
+        while ((rc = flock(ss->lock_fd, LOCK_EX)) != 0 && errno == EINTR)
+            ;
+        struct stat held, named;
+        if (rc == 0 && (rc = fstat(ss->lock_fd, &held)) == 0) {
+            rc = stat(ss->lockp, &named);
+            if (rc == 0 && named.st_dev == held.st_dev && named.st_ino == held.st_ino)
+                return CT_OK; /* lock_fd >= 0 from here on means the lock is held */
+            if (rc != 0 && errno == ENOENT)
+                rc = 0; /* removed by the holder before us: lock the new file */
+        }
+        int err = errno;
+        close(ss->lock_fd);
+        ss->lock_fd = -1;
+        if (rc != 0)
+            return ct__fail(&f->err, CT_E_IO, "cannot lock '%s': %s", ss->lockp, strerror(err));
+    }
+}
+
 /* Open the cache of one symbol: lock, load the .ctz and the sidecar, build the coverage. */
 static ct_status cache_open(fetchctx *fc, symstate *ss)
 {
     ct_fetcher *f = fc->f;
-    const char *mdir = market_dir(fc->market);
-    ss->ctz = path_join(f->cache_dir, mdir, ss->symbol, fc->interval, ".ctz");
-    ss->side = path_join(f->cache_dir, mdir, ss->symbol, fc->interval, ".json");
-    ss->lockp = path_join(f->cache_dir, mdir, ss->symbol, fc->interval, ".lock");
+    ss->ctz = path_join(fc->dir, ss->symbol, fc->interval, ".ctz");
+    ss->side = path_join(fc->dir, ss->symbol, fc->interval, ".json");
+    ss->lockp = path_join(fc->dir, ss->symbol, fc->interval, ".lock");
     if (!ss->ctz || !ss->side || !ss->lockp)
         return ct__fail(&f->err, CT_E_NOMEM, "out of memory");
-    ss->lock_fd = open(ss->lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (ss->lock_fd < 0)
-        return ct__fail(&f->err, CT_E_IO, "cannot open cache lock '%s': %s", ss->lockp, strerror(errno));
-    while (flock(ss->lock_fd, LOCK_EX) != 0) {
-        if (errno != EINTR)
-            return ct__fail(&f->err, CT_E_IO, "cannot lock '%s': %s", ss->lockp, strerror(errno));
-    }
+    ct_status ls = lock_cache(fc, ss);
+    if (ls != CT_OK)
+        return ls;
     remove_stale_temps(fc, ss);
     struct stat stt;
     if (stat(ss->ctz, &stt) == 0) {
@@ -727,9 +899,17 @@ static ct_status cache_open(fetchctx *fc, symstate *ss)
     return CT_OK;
 }
 
+/*
+ * Unlock the cache of one symbol. When no cache file exists for it (the fetch failed before
+ * anything was saved, or had nothing to save), the lock file is removed too, still under the
+ * lock: a fetch leaves files behind only when it cached something.
+ */
 static void cache_close(symstate *ss)
 {
     if (ss->lock_fd >= 0) {
+        struct stat st;
+        if (stat(ss->ctz, &st) != 0 && errno == ENOENT && stat(ss->side, &st) != 0 && errno == ENOENT)
+            unlink(ss->lockp);
         flock(ss->lock_fd, LOCK_UN);
         close(ss->lock_fd);
     }
@@ -977,23 +1157,16 @@ static int cmp_symptr(const void *x, const void *y)
 static ct_status check_klines_args(ct_fetcher *f, int32_t market, const char *const *symbols, int32_t n,
                                    const char *interval, int64_t start_ms, int64_t *end_ms, int64_t *iv)
 {
-    if (market != CT_MARKET_SPOT && market != CT_MARKET_FUTURES)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "market %d is not CT_MARKET_SPOT (0) or CT_MARKET_FUTURES (1)", (int)market);
-    if (!interval)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "interval is NULL");
-    if (ct_interval_parse(interval, iv) != CT_OK)
-        return ct__fail(&f->err, CT_E_INVALID_ARG,
-                        "bad interval '%s': Binance intervals are 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
-                        interval);
-    if (market == CT_MARKET_FUTURES && strcmp(interval, "1s") == 0)
-        return ct__fail(&f->err, CT_E_INVALID_ARG, "bad interval '1s': USD-M futures have no 1s klines");
+    ct_status s = check_market_interval(&f->err, market, interval, iv);
+    if (s != CT_OK)
+        return s;
     if (*end_ms <= 0)
         *end_ms = ct__now_ms() + 1;
     if (start_ms < 0 || start_ms >= *end_ms)
         return ct__fail(&f->err, CT_E_INVALID_ARG, "bad time range: start %" PRId64 " must be >= 0 and before end %" PRId64,
                         start_ms, *end_ms);
     for (int32_t i = 0; i < n; i++) {
-        ct_status s = check_symbol(f, symbols[i]);
+        s = check_symbol(&f->err, symbols[i]);
         if (s != CT_OK)
             return s;
         for (int32_t k = 0; k < i; k++)
@@ -1077,6 +1250,8 @@ static ct_status download(fetchctx *fc, ct__run *run, const char *first_symbol)
 {
     ct_fetcher *f = fc->f;
     ct_status s;
+    /* the first report, (0, total); the engine reports only changes after it */
+    run->reported = 0;
     if (run->n_jobs == 0) {
         if (f->progress && f->progress(f->progress_user, 0, 0) != 0)
             return ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback");
@@ -1118,7 +1293,7 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
     if (s != CT_OK || (s = ensure_multi(f)) != CT_OK)
         return s;
 
-    fetchctx fc = {f, market, interval, iv, NULL, n};
+    fetchctx fc = {.f = f, .market = market, .interval = interval, .iv = iv, .nsyms = n};
     ct__run run;
     memset(&run, 0, sizeof(run));
     run.f = f;
@@ -1127,6 +1302,7 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
     run.interval_ms = iv;
     run.limit = market_limit(f, market);
     run.server_time = INT64_MAX;
+    run.reported = -1;
     run.on_tick = on_tick;
     run.user = &fc;
     int32_t jcap = 0;
@@ -1143,9 +1319,8 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
     }
     CT__STAT(f, CT_FETCH_STAT_CACHE_ROWS) = 0;
     if (f->cache_dir[0]) {
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s/%s", f->cache_dir, market_dir(market));
-        if ((s = make_dirs(f, dir)) != CT_OK)
+        snprintf(fc.dir, sizeof(fc.dir), "%s%s%s", f->cache_dir, dir_sep(f->cache_dir), market_dir(market));
+        if ((s = make_dirs(f, fc.dir, &fc.made)) != CT_OK)
             goto out;
         /* lock in name order so processes with overlapping lists cannot deadlock */
         qsort(order, (size_t)n, sizeof(*order), cmp_symptr);
@@ -1160,7 +1335,8 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
         goto out;
     for (int32_t i = 0; i < n && s == CT_OK; i++)
         s = build_result(&fc, &run, i, start_ms, end_ms, &out[i]);
-    if (s == CT_OK && f->progress)
+    /* the final (total, total), unless the last report already said so */
+    if (s == CT_OK && f->progress && run.reported != run.total)
         f->progress(f->progress_user, run.total, run.total);
 out:
     if (s != CT_OK)
@@ -1174,6 +1350,7 @@ out:
     if (fc.syms)
         for (int32_t i = 0; i < n; i++)
             cache_close(&fc.syms[i]);
+    remove_made_dirs(fc.dir, fc.made);
     ct__free(fc.syms);
     ct__free(order);
     return s;
@@ -1191,6 +1368,21 @@ ct_status ct_fetcher_klines(ct_fetcher *f, int32_t market, const char *symbol, c
 
 /* ---------------------------------------------------------------- funding */
 
+/*
+ * May a funding call reuse the kept download? Only for the same arguments. A range that was
+ * closed when it was downloaded (its end already past) cannot change, so it is reused by every
+ * such call. One still open then ("up to now", or an end in the future) gains events as time
+ * passes, so it is reused only by the copy call right after the counting call that made it: the
+ * count-then-copy pattern reads the network once and copies exactly the events it counted, and
+ * any other call asks again.
+ */
+static int funding_reusable(const ct_fetcher *f, const char *symbol, int64_t start_ms, int64_t end_arg, int64_t cap)
+{
+    if (!f->fund_symbol || strcmp(f->fund_symbol, symbol) != 0 || f->fund_start != start_ms || f->fund_end != end_arg)
+        return 0;
+    return !f->fund_open || (f->fund_counted && cap > 0);
+}
+
 ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms, int64_t end_ms, int64_t *time_ms,
                              double *rate, int64_t cap, int64_t *n_total)
 {
@@ -1201,16 +1393,21 @@ ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms
         return ct__fail(&f->err, CT_E_INVALID_ARG, "ct_fetcher_funding: %s",
                         !n_total ? "n_total is NULL" : cap < 0 ? "cap < 0" : "time_ms or rate is NULL with cap > 0");
     *n_total = 0;
-    ct_status s = check_symbol(f, symbol);
+    ct_status s = check_symbol(&f->err, symbol);
     if (s != CT_OK)
         return s;
+    const int64_t end_arg = end_ms > 0 ? end_ms : 0;
+    const int64_t now = ct__now_ms();
     if (end_ms <= 0)
-        end_ms = ct__now_ms() + 1;
+        end_ms = now + 1;
     if (start_ms < 0 || start_ms >= end_ms)
         return ct__fail(&f->err, CT_E_INVALID_ARG, "bad time range: start %" PRId64 " must be >= 0 and before end %" PRId64,
                         start_ms, end_ms);
-    int same = f->fund_symbol && strcmp(f->fund_symbol, symbol) == 0 && f->fund_start == start_ms && f->fund_end == end_ms;
-    if (!same) {
+    if (funding_reusable(f, symbol, start_ms, end_arg, cap)) {
+        if (cap > 0)
+            f->fund_counted = 0; /* the pattern is complete: an open range is asked again next time */
+    } else {
+        f->fund_counted = 0; /* whatever happens, the kept download is not this call's count */
         if ((s = ensure_multi(f)) != CT_OK)
             return s;
         ct__run run;
@@ -1218,6 +1415,7 @@ ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms
         run.f = f;
         run.market = CT_MARKET_FUTURES;
         run.server_time = INT64_MAX;
+        run.reported = -1; /* one report, (0, 0): funding has no bar count */
         run.limit = 1000;
         if ((s = weight_limit(f, CT_MARKET_FUTURES, symbol)) != CT_OK)
             return s;
@@ -1253,6 +1451,8 @@ ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms
         if (s == CT_OK) {
             int64_t w = 0;
             for (int32_t i = 0; i < nj; i++) {
+                if (run.jobs[i].fn == 0)
+                    continue; /* a segment without events has no arrays (memcpy from NULL is undefined) */
                 memcpy(nt + w, run.jobs[i].ftime, (size_t)run.jobs[i].fn * sizeof(*nt));
                 memcpy(nr + w, run.jobs[i].frate, (size_t)run.jobs[i].fn * sizeof(*nr));
                 w += run.jobs[i].fn;
@@ -1265,7 +1465,9 @@ ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms
             f->fund_symbol = sym;
             f->fund_n = total;
             f->fund_start = start_ms;
-            f->fund_end = end_ms;
+            f->fund_end = end_arg;
+            f->fund_open = end_ms > now;
+            f->fund_counted = cap == 0;
         } else {
             ct__free(nt);
             ct__free(nr);

@@ -62,7 +62,9 @@ struct ct_fetcher {
     int64_t stats[8];         /* CT_FETCH_STAT_* - 900 */
     /* last funding download (count-then-copy) */
     char *fund_symbol;
-    int64_t fund_start, fund_end;
+    int64_t fund_start, fund_end; /* the caller's arguments (fund_end 0: "up to now") */
+    int32_t fund_open;            /* the range reached past the time of the download */
+    int32_t fund_counted;         /* made by a counting call (cap 0) not yet followed by a copy */
     int64_t fund_n;
     int64_t *fund_time;
     double *fund_rate;
@@ -116,6 +118,7 @@ typedef struct ct__run {
     int32_t n_jobs;
     int64_t total;          /* expected bars, for progress */
     int64_t done;
+    int64_t reported;       /* `done` of the last progress report (-1: none yet); each state once */
     /* called after completions; non-OK stops the run with that status */
     ct_status (*on_tick)(struct ct__run *run, int32_t final);
     void *user;

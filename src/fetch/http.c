@@ -499,7 +499,6 @@ ct_status ct__run_jobs(ct__run *run)
     ct_fetcher *f = run->f;
     CURLM *m = f->multi;
     double pause_until = 0;
-    int64_t last_done = -1;
     int weight_blocked = 0;
     ct_status s = CT_OK;
     curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->max_parallel);
@@ -579,8 +578,8 @@ ct_status ct__run_jobs(ct__run *run)
             if (s != CT_OK)
                 goto out;
         }
-        if (f->progress && run->done != last_done) {
-            last_done = run->done;
+        if (f->progress && run->done != run->reported) {
+            run->reported = run->done;
             if (f->progress(f->progress_user, run->done, run->total) != 0) {
                 s = ct__fail(&f->err, CT_E_CANCELLED, "fetch cancelled by the progress callback at %" PRId64 " of %" PRId64
                              " bars", run->done, run->total);

@@ -74,7 +74,8 @@ static inline int64_t ct__sat_i64(double d)
 int64_t ct__now_ms(void);
 double ct__mono_s(void);
 
-/* Called once before the first network use. */
+/* The implicit set-up of libcurl, called before network use (ct_fetcher_create): initialises
+ * it unless it is already, also again after a ct_global_cleanup. CT_E_INTERNAL on failure. */
 ct_status ct__global_init_once(void);
 
 #endif /* CT_INTERNAL_H */

@@ -24,11 +24,12 @@ double ct__norm_ppf(double p);
 /*
  * Deflated Sharpe ratio (Bailey & Lopez de Prado 2014). All Sharpe ratios per period (not
  * annualized). sr: Sharpe of the selected trial; sr_var: variance of the trials' Sharpe ratios;
- * n_trials: number of trials; skew, kurt: skewness and (raw, normal = 3) kurtosis of the selected
- * trial's returns; t: number of returns. Writes the benchmark SR0 (expected maximum Sharpe under
+ * n_trials: number of trials; skew, excess_kurt: skewness and excess kurtosis (normal = 0, as
+ * ct__trial_stats stores it) of the selected trial's returns; t: number of returns. Writes the benchmark SR0 (expected maximum Sharpe under
  * the null) to *sr0 (may be NULL). Returns the DSR, or NaN when undefined.
  */
-double ct__dsr(double sr, double sr_var, int64_t n_trials, double skew, double kurt, int64_t t, double *sr0);
+double ct__dsr(double sr, double sr_var, int64_t n_trials, double skew, double excess_kurt, int64_t t,
+               double *sr0);
 
 /*
  * Probability of backtest overfitting by CSCV (Bailey, Borwein, Lopez de Prado & Zhu 2016) from

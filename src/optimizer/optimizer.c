@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "cryptota/metrics.h"
+#include "engine/engine_internal.h"
 #include "internal/result_internal.h"
 #include "metrics/metrics_internal.h"
 #include "optimizer/opt_internal.h"
@@ -71,9 +72,6 @@ double ct__row_key(const ct_optimizer *o, const double *metrics)
         return NAN;
     return o->maximize ? v : -v;
 }
-
-/* The error slot of a const handle (messages are per-handle state, not part of its value). */
-static ct__err *err_of(const ct_optimizer *o) { return (ct__err *)(uintptr_t)&o->err; }
 
 /* Rank order: finite keys first (descending; +inf counts as finite), NaN last; ties by index. */
 static int row_before(const ct__table *t, int64_t a, int64_t b)
@@ -239,6 +237,8 @@ void ct_optimizer_destroy(ct_optimizer *o)
 {
     if (!o)
         return;
+    if (o->cls) /* the reference taken by ct_optimizer_create (a merged table has no class) */
+        ct__class_ref(o->cls, -1);
     ct_engine_destroy(o->engine);
     ct_indicator_cache_destroy(o->cache);
     ct__free(o->strategy);
@@ -339,7 +339,10 @@ ct_status ct_optimizer_create(const ct_feed *feed, const ct_strategy_class *cls,
         return ct__fail(NULL, CT_E_NOMEM, "ct_optimizer_create: out of memory");
     ct_status st;
     o->feed = feed;
+    /* Held like a strategy holds its class: ct_strategy_unregister refuses (CT_E_STATE) while
+     * the optimizer exists, since its runs create strategies from the class. */
     o->cls = cls;
+    ct__class_ref(cls, 1);
     o->interval_ms = ct_feed_interval_ms(feed);
     o->strategy = ct__strdup(ct_strategy_class_name(cls));
     o->symbol = ct__strdup(ct_feed_symbol(feed));
@@ -853,7 +856,12 @@ ct_status ct_optimizer_run(ct_optimizer *o)
     return CT_OK;
 }
 
-/* ---- accessors ---- */
+/* ---- accessors ----
+ *
+ * The const calls below may run on several threads at once (optimizer.h), so a failure is
+ * recorded in the calling thread's slot only (ct__fail(NULL, ...), read with ct_last_error):
+ * writing o->err would race between the readers. ct_optimizer_errmsg keeps the message of
+ * the last failing non-const call. */
 
 ct_status ct_optimizer_counts(const ct_optimizer *o, int64_t *total, int64_t *evaluated, int64_t *skipped)
 {
@@ -875,7 +883,7 @@ static ct_status row_of(const ct_optimizer *o, int64_t rank, int64_t *row, const
     if (!o)
         return ct__fail(NULL, CT_E_INVALID_ARG, "%s: optimizer is NULL", fn);
     if (!o->has_run || rank < 0 || rank >= o->tab.n)
-        return ct__fail(err_of(o), CT_E_RANGE, "%s: rank %lld is outside the table (%lld rows)", fn,
+        return ct__fail(NULL, CT_E_RANGE, "%s: rank %lld is outside the table (%lld rows)", fn,
                         (long long)rank, (long long)(o->has_run ? o->tab.n : 0));
     *row = o->tab.order[rank];
     return CT_OK;
@@ -917,7 +925,7 @@ ct_status ct_optimizer_row_params(const ct_optimizer *o, int64_t rank, double *v
     if (st != CT_OK)
         return st;
     if (cap < 0 || (cap > 0 && !values))
-        return ct__fail(err_of(o), CT_E_INVALID_ARG, "ct_optimizer_row_params: values NULL with cap %d",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_row_params: values NULL with cap %d",
                         (int)cap);
     if (n_total)
         *n_total = o->n_params;
@@ -934,7 +942,7 @@ ct_status ct_optimizer_row_metrics(const ct_optimizer *o, int64_t rank, double *
     if (st != CT_OK)
         return st;
     if (cap < 0 || (cap > 0 && !values))
-        return ct__fail(err_of(o), CT_E_INVALID_ARG, "ct_optimizer_row_metrics: values NULL with cap %d",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_row_metrics: values NULL with cap %d",
                         (int)cap);
     if (n_total)
         *n_total = o->n_metrics;
@@ -951,14 +959,14 @@ ct_status ct_optimizer_row_metric(const ct_optimizer *o, int64_t rank, const cha
     if (st != CT_OK)
         return st;
     if (!name || !value)
-        return ct__fail(err_of(o), CT_E_INVALID_ARG, "ct_optimizer_row_metric: %s is NULL",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_row_metric: %s is NULL",
                         name ? "value" : "name");
     for (int32_t c = 0; c < o->n_metrics; c++)
         if (strcmp(o->metric_names[c], name) == 0) {
             *value = o->tab.metrics[(size_t)r * (size_t)o->n_metrics + (size_t)c];
             return CT_OK;
         }
-    return ct__fail(err_of(o), CT_E_NOT_FOUND, "ct_optimizer_row_metric: metric '%s' is not kept per row", name);
+    return ct__fail(NULL, CT_E_NOT_FOUND, "ct_optimizer_row_metric: metric '%s' is not kept per row", name);
 }
 
 ct_status ct_optimizer_overfit(const ct_optimizer *o, double *dsr, double *pbo)
@@ -1011,11 +1019,11 @@ ct_status ct_optimizer_row_params_json(const ct_optimizer *o, int64_t rank, char
     if (st != CT_OK)
         return st;
     if (!out)
-        return ct__fail(err_of(o), CT_E_INVALID_ARG, "ct_optimizer_row_params_json: out is NULL");
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_row_params_json: out is NULL");
     ct__sbuf b = {0};
     put_params(o, &b, r);
     if (!(*out = ct__sbuf_take(&b)))
-        return ct__fail(err_of(o), CT_E_NOMEM, "optimizer: out of memory");
+        return ct__fail(NULL, CT_E_NOMEM, "optimizer: out of memory");
     return CT_OK;
 }
 
@@ -1024,13 +1032,13 @@ ct_status ct_optimizer_json(const ct_optimizer *o, int64_t top_k, char **out)
     if (out)
         *out = NULL;
     if (!o || !out)
-        return ct__fail(o ? err_of(o) : NULL, CT_E_INVALID_ARG, "ct_optimizer_json: %s is NULL",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_json: %s is NULL",
                         o ? "out" : "optimizer");
     if (top_k < 0)
-        return ct__fail(err_of(o), CT_E_INVALID_ARG, "ct_optimizer_json: top_k %lld is negative",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_json: top_k %lld is negative",
                         (long long)top_k);
     if (!o->has_run)
-        return ct__fail(err_of(o), CT_E_STATE, "ct_optimizer_json: no table yet (run first)");
+        return ct__fail(NULL, CT_E_STATE, "ct_optimizer_json: no table yet (run first)");
     const ct__table *t = &o->tab;
     int64_t nrows = top_k > 0 && top_k < t->n ? top_k : t->n;
     ct__sbuf b = {0};
@@ -1101,7 +1109,7 @@ ct_status ct_optimizer_json(const ct_optimizer *o, int64_t top_k, char **out)
     }
     ct__sbuf_puts(&b, "]}");
     if (!(*out = ct__sbuf_take(&b)))
-        return ct__fail(err_of(o), CT_E_NOMEM, "optimizer: out of memory");
+        return ct__fail(NULL, CT_E_NOMEM, "optimizer: out of memory");
     return CT_OK;
 }
 
@@ -1110,10 +1118,10 @@ ct_status ct_optimizer_csv(const ct_optimizer *o, char **out)
     if (out)
         *out = NULL;
     if (!o || !out)
-        return ct__fail(o ? err_of(o) : NULL, CT_E_INVALID_ARG, "ct_optimizer_csv: %s is NULL",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_optimizer_csv: %s is NULL",
                         o ? "out" : "optimizer");
     if (!o->has_run)
-        return ct__fail(err_of(o), CT_E_STATE, "ct_optimizer_csv: no table yet (run first)");
+        return ct__fail(NULL, CT_E_STATE, "ct_optimizer_csv: no table yet (run first)");
     ct__sbuf b = {0};
     ct__sbuf_puts(&b, "index");
     for (int32_t i = 0; i < o->n_params; i++)
@@ -1141,6 +1149,6 @@ ct_status ct_optimizer_csv(const ct_optimizer *o, char **out)
         ct__sbuf_puts(&b, "\n");
     }
     if (!(*out = ct__sbuf_take(&b)))
-        return ct__fail(err_of(o), CT_E_NOMEM, "optimizer: out of memory");
+        return ct__fail(NULL, CT_E_NOMEM, "optimizer: out of memory");
     return CT_OK;
 }

@@ -68,16 +68,17 @@ double ct__norm_ppf(double p)
 /*
  * DSR = PSR(SR0) = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1)/4 SR^2)) with
  * SR0 = sqrt(V) ((1 - gamma) Phi^-1(1 - 1/N) + gamma Phi^-1(1 - 1/(N e))), paper eqs. (2) and (9);
- * g4 is the raw kurtosis, g4 - 1 = excess + 2. One trial (or zero variance) gives SR0 = 0: no
- * selection happened, and the DSR is the PSR against 0.
+ * g4 is the raw kurtosis; the argument is the excess kurtosis, so g4 - 1 = excess_kurt + 2.
+ * One trial (or zero variance) gives SR0 = 0: no selection happened, and the DSR is the PSR
+ * against 0.
  */
-double ct__dsr(double sr, double sr_var, int64_t n_trials, double skew, double kurt, int64_t t, double *sr0)
+double ct__dsr(double sr, double sr_var, int64_t n_trials, double skew, double excess_kurt, int64_t t, double *sr0)
 {
     double bench = 0.0;
     if (sr0)
         *sr0 = NAN;
-    if (!isfinite(sr) || !isfinite(sr_var) || sr_var < 0.0 || n_trials < 1 || !isfinite(skew) || !isfinite(kurt) ||
-        t < 2)
+    if (!isfinite(sr) || !isfinite(sr_var) || sr_var < 0.0 || n_trials < 1 || !isfinite(skew) ||
+        !isfinite(excess_kurt) || t < 2)
         return NAN;
     if (n_trials > 1 && sr_var > 0.0) {
         double n = (double)n_trials;
@@ -86,7 +87,7 @@ double ct__dsr(double sr, double sr_var, int64_t n_trials, double skew, double k
     }
     if (sr0)
         *sr0 = bench;
-    double den = 1.0 - skew * sr + (kurt + 2.0) / 4.0 * sr * sr;
+    double den = 1.0 - skew * sr + (excess_kurt + 2.0) / 4.0 * sr * sr;
     if (!(den > 0.0))
         return NAN;
     return ct__norm_cdf((sr - bench) * sqrt((double)(t - 1)) / sqrt(den));

@@ -18,8 +18,9 @@
 #include "metrics/metrics_internal.h"
 #include "optimizer/opt_internal.h"
 
+/* No message slot of its own: the accessors are const and may run on several threads at once,
+ * so their failures go to the calling thread's ct_last_error only. */
 struct ct_walkforward {
-    ct__err err;
     char *strategy;
     char *objective;
     int32_t maximize;

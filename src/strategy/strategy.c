@@ -111,10 +111,24 @@ static ct_status copy_params(ct_strategy_class *c, const ct_strategy_vtable *vt)
             return ct__fail(NULL, CT_E_INVALID_ARG, "strategy '%s': parameter '%s' has unknown kind %d", c->name,
                             src->name, (int)src->kind);
         if (!isfinite(src->def) || !isfinite(src->min) || !isfinite(src->max) || !(src->min <= src->def) ||
-            !(src->def <= src->max) || !(src->step >= 0))
+            !(src->def <= src->max) || !isfinite(src->step) || !(src->step >= 0))
             return ct__fail(NULL, CT_E_INVALID_ARG,
                             "strategy '%s': parameter '%s' needs finite min <= default <= max and step >= 0", c->name,
                             src->name);
+        /* the default must be a value ct_strategy_set_f64 accepts, and the bounds of a kind's
+         * values: otherwise validation refuses the defaults and the JSON echo changes them */
+        if (src->kind == CT_PARAM_INT && (src->def != floor(src->def) || src->min != floor(src->min) ||
+                                          src->max != floor(src->max) || src->step != floor(src->step)))
+            return ct__fail(NULL, CT_E_INVALID_ARG,
+                            "strategy '%s': int parameter '%s' needs integral default, min, max and step "
+                            "(got %.17g, %.17g, %.17g, %.17g)",
+                            c->name, src->name, src->def, src->min, src->max, src->step);
+        if (src->kind == CT_PARAM_BOOL && ((src->def != 0.0 && src->def != 1.0) ||
+                                           (src->min != 0.0 && src->min != 1.0) || (src->max != 0.0 && src->max != 1.0)))
+            return ct__fail(NULL, CT_E_INVALID_ARG,
+                            "strategy '%s': bool parameter '%s' needs default, min and max of 0 or 1 (got %.17g, "
+                            "%.17g, %.17g)",
+                            c->name, src->name, src->def, src->min, src->max);
         d->struct_size = sizeof(ct_param_def);
         d->kind = src->kind;
         d->def = src->def;
@@ -201,10 +215,11 @@ ct_status ct_strategy_unregister(const char *name)
     for (int32_t i = 0; i < g_reg_n; i++)
         if (strcmp(g_reg[i]->name, name) == 0) {
             ct_strategy_class *c = g_reg[i];
-            if (c->refs > 0) {
+            int32_t refs = c->refs; /* read under the lock: the class may be freed once it is released */
+            if (refs > 0) {
                 pthread_mutex_unlock(&g_reg_mu);
-                return ct__fail(NULL, CT_E_STATE, "strategy class '%s' is still used by %d strategies", name,
-                                (int)c->refs);
+                return ct__fail(NULL, CT_E_STATE, "strategy class '%s' is still used by %d strategies or optimizers",
+                                name, (int)refs);
             }
             memmove(&g_reg[i], &g_reg[i + 1], (size_t)(g_reg_n - i - 1) * sizeof(*g_reg));
             g_reg_n--;
@@ -228,6 +243,18 @@ void ct__class_ref(const ct_strategy_class *c, int32_t delta)
     pthread_mutex_lock(&g_reg_mu);
     ((ct_strategy_class *)(uintptr_t)c)->refs += delta;
     pthread_mutex_unlock(&g_reg_mu);
+}
+
+/* Find a class and count a reference to it in one critical section, so that no
+ * ct_strategy_unregister can free it between the two. NULL if none. */
+static const ct_strategy_class *class_acquire(const char *name)
+{
+    pthread_mutex_lock(&g_reg_mu);
+    const ct_strategy_class *c = find_locked(name);
+    if (c && !c->builtin)
+        ((ct_strategy_class *)(uintptr_t)c)->refs++;
+    pthread_mutex_unlock(&g_reg_mu);
+    return c;
 }
 
 const ct_strategy_class *ct_strategy_class_find(const char *name)
@@ -326,18 +353,19 @@ static char *json_to_ct(cJSON *j)
     return r;
 }
 
+/* The registry is locked for the whole document: another thread may unregister (and free) a
+ * class at any time otherwise. */
 ct_status ct_strategy_classes_json(char **out)
 {
     if (!out)
         return ct__fail(NULL, CT_E_INVALID_ARG, "out is NULL");
     *out = NULL;
+    pthread_mutex_lock(&g_reg_mu);
     cJSON *arr = cJSON_CreateArray();
     int ok = arr != NULL;
-    int32_t n = ct_strategy_class_count();
+    int32_t n = ct__n_builtin_classes + g_reg_n;
     for (int32_t i = 0; ok && i < n; i++) {
-        const ct_strategy_class *c = ct_strategy_class_at(i);
-        if (!c)
-            break;
+        const ct_strategy_class *c = i < ct__n_builtin_classes ? ct__builtin_classes[i] : g_reg[i - ct__n_builtin_classes];
         cJSON *o = cJSON_CreateObject();
         cJSON *ps = cJSON_CreateArray();
         ok = o && ps && cJSON_AddItemToArray(arr, o);
@@ -370,6 +398,7 @@ ct_status ct_strategy_classes_json(char **out)
     }
     char *s = ok ? json_to_ct(arr) : NULL;
     cJSON_Delete(arr);
+    pthread_mutex_unlock(&g_reg_mu);
     if (!s)
         return ct__fail(NULL, CT_E_NOMEM, "out of memory building the strategy list");
     *out = s;
@@ -409,13 +438,10 @@ ct_status ct_plugin_load(const char *path)
 
 /* ---- strategies ---- */
 
-ct_status ct_strategy_create(const ct_strategy_class *c, ct_strategy **out)
+/* A strategy of class c with the default values; the caller has counted the reference to c,
+ * and drops it again if this fails. */
+static ct_status strategy_new(const ct_strategy_class *c, ct_strategy **out)
 {
-    if (!out)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!c)
-        return ct__fail(NULL, CT_E_INVALID_ARG, "strategy class is NULL");
     ct_strategy *s = ct__calloc(1, sizeof(*s));
     if (!s)
         return ct__fail(NULL, CT_E_NOMEM, "out of memory creating a strategy");
@@ -428,19 +454,38 @@ ct_status ct_strategy_create(const ct_strategy_class *c, ct_strategy **out)
     for (int32_t i = 0; i < np; i++)
         s->values[i] = c->params[i].def;
     s->cls = c;
-    ct__class_ref(c, 1);
     *out = s;
     return CT_OK;
 }
 
+ct_status ct_strategy_create(const ct_strategy_class *c, ct_strategy **out)
+{
+    if (!out)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!c)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "strategy class is NULL");
+    ct__class_ref(c, 1);
+    ct_status st = strategy_new(c, out);
+    if (st != CT_OK)
+        ct__class_ref(c, -1);
+    return st;
+}
+
 ct_status ct_strategy_create_by_name(const char *name, ct_strategy **out)
 {
-    if (out)
-        *out = NULL;
-    const ct_strategy_class *c = ct_strategy_class_find(name);
+    if (!out)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!name)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "name is NULL");
+    const ct_strategy_class *c = class_acquire(name);
     if (!c)
-        return name ? CT_E_NOT_FOUND : CT_E_INVALID_ARG;
-    return ct_strategy_create(c, out);
+        return ct__fail(NULL, CT_E_NOT_FOUND, "no strategy class named '%s'", name);
+    ct_status st = strategy_new(c, out);
+    if (st != CT_OK)
+        ct__class_ref(c, -1);
+    return st;
 }
 
 void ct_strategy_destroy(ct_strategy *s)
@@ -454,6 +499,8 @@ void ct_strategy_destroy(ct_strategy *s)
 
 ct_status ct_strategy_clone(const ct_strategy *s, ct_strategy **out)
 {
+    if (out)
+        *out = NULL;
     if (!s)
         return ct__fail(NULL, CT_E_INVALID_ARG, "strategy is NULL");
     ct_status st = ct_strategy_create(s->cls, out);

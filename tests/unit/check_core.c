@@ -97,6 +97,94 @@ START_TEST(allocator_hooks)
 }
 END_TEST
 
+/* Hooks that record what they are asked for; no realloc hook. */
+static size_t g_last_size, g_last_align, g_freed_size;
+static int g_allocs;
+static void *rec_alloc(void *opaque, size_t size, size_t align)
+{
+    (void)opaque;
+    g_last_size = size;
+    g_last_align = align;
+    g_allocs++;
+    return malloc(size);
+}
+static void rec_free(void *opaque, void *p, size_t size)
+{
+    (void)opaque;
+    g_freed_size = size;
+    free(p);
+}
+
+/* ct_set_allocator checks its argument before the live-memory rule, applies the R6 size rule
+ * (a larger table only with an all-zero tail), and works without a realloc hook; the hooks get
+ * 16-byte alignment and sizes that include the library's 16-byte header. */
+START_TEST(allocator_table_rules)
+{
+    struct {
+        ct_allocator a;
+        uint64_t newer_field;
+    } big;
+    memset(&big, 0, sizeof(big));
+    big.a = (ct_allocator){sizeof(big), rec_alloc, NULL, rec_free, NULL};
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+    /* a non-zero field this version does not know: refused, even with nothing live */
+    big.newer_field = 1;
+    ck_assert_int_eq(ct_set_allocator(&big.a), CT_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "non-zero bytes beyond the"));
+    /* arguments are checked before the live-memory rule */
+    void *live = ct__malloc(8);
+    ct_allocator small = {4, rec_alloc, NULL, rec_free, NULL};
+    ck_assert_int_eq(ct_set_allocator(&small), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "struct_size 4 is smaller"));
+    ct_allocator nofree = {sizeof(ct_allocator), rec_alloc, NULL, NULL, NULL};
+    ck_assert_int_eq(ct_set_allocator(&nofree), CT_E_INVALID_ARG);
+    ck_assert_int_eq(ct_set_allocator(&big.a), CT_E_UNSUPPORTED);
+    big.newer_field = 0;
+    ck_assert_int_eq(ct_set_allocator(&big.a), CT_E_STATE); /* valid, but memory is live */
+    ct__free(live);
+    /* a larger table with a zero tail is accepted; realloc NULL allocates, copies and frees */
+    ck_assert_int_eq(ct_set_allocator(&big.a), CT_OK);
+    g_allocs = 0;
+    char *p = ct__malloc(5);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(g_last_size, 5 + 16);
+    ck_assert_uint_eq(g_last_align, 16);
+    ck_assert_uint_eq((uintptr_t)p % 16, 0);
+    memcpy(p, "abcd", 5);
+    p = ct__realloc(p, 100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(g_allocs, 2);
+    ck_assert_uint_eq(g_freed_size, 5 + 16); /* the old block, freed after the copy */
+    ck_assert_str_eq(p, "abcd");
+    ct__free(p);
+    ck_assert_uint_eq(g_freed_size, 100 + 16);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+    ck_assert_int_eq(ct_set_allocator(NULL), CT_OK);
+}
+END_TEST
+
+/* ct_global_cleanup releases libcurl, and the set-up can be made again afterwards, explicitly
+ * or implicitly by ct_fetcher_create (a one-shot pthread_once used to make both fail with
+ * CT_E_INTERNAL for the rest of the process). */
+START_TEST(global_init_after_cleanup)
+{
+    ct_global_cleanup(); /* without an explicit ct_global_init: nothing to undo */
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(ct_global_init(), CT_OK);
+        ck_assert_int_eq(ct_global_init(), CT_OK); /* repeated calls do not nest */
+        ct_fetcher *f = NULL;
+        ck_assert_int_eq(ct_fetcher_create(&f), CT_OK);
+        ct_fetcher_destroy(f);
+        ct_global_cleanup();
+        ct_global_cleanup(); /* a second cleanup is a no-op */
+        f = NULL;
+        ck_assert_int_eq(ct_fetcher_create(&f), CT_OK); /* implicit set-up again */
+        ct_fetcher_destroy(f);
+    }
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 static char g_line[4096];
 static int32_t g_level;
 static void sink(void *user, int32_t level, const char *line)
@@ -143,6 +231,8 @@ int main(void)
     tcase_add_test(tc, error_is_thread_local);
     tcase_add_test(tc, versions);
     tcase_add_test(tc, allocator_hooks);
+    tcase_add_test(tc, allocator_table_rules);
+    tcase_add_test(tc, global_init_after_cleanup);
     tcase_add_test(tc, logging);
     suite_add_tcase(s, tc);
     /* the env test needs a fresh process image for the lazily-read level */

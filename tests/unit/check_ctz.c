@@ -397,6 +397,45 @@ START_TEST(resigned_piece_damage)
 }
 END_TEST
 
+/* ct_feed_filled is NULL when no row carries a flag: an all-zero flag array is neither written
+ * nor kept on load (images from earlier writers may carry one), nor copied by a clone. */
+START_TEST(all_zero_flags_are_dropped)
+{
+    static const int64_t t[3] = {0, 60000, 120000};
+    static const double p[3] = {1, 1, 1};
+    ct_feed *f, *g;
+    ck_assert_ok(ct_feed_from_arrays("Z", 60000, t, p, p, p, p, p, 3, 0, &f));
+    f->filled = ct__calloc((size_t)f->cap, 1); /* what slices of filled feeds used to keep */
+    ck_assert_ptr_nonnull(f->filled);
+    ck_assert_ok(ct_feed_clone(f, &g));
+    ck_assert_ptr_null(ct_feed_filled(g));
+    ct_feed_destroy(g);
+    uint8_t *img;
+    size_t len;
+    ck_assert_ok(ct__ctz_encode_with(f, 2, 7, 3, &img, &len));
+    ck_assert_int_eq(img[10], 0); /* header flags: no filled stream */
+    ck_assert_ok(ct_feed_parse_ctz(img, len, &g));
+    ck_assert_ptr_null(ct_feed_filled(g));
+    ct_feed_destroy(g);
+    ct__free(img);
+    /* an image carrying a filled stream of zeros, as earlier writers made: the 3-byte stream is
+     * the last piece, stored as it is (shorter than a zstd piece); zero it and re-sign */
+    f->filled[1] = CT_ROW_FILLED;
+    ck_assert_ok(ct__ctz_encode_with(f, 2, 7, 3, &img, &len));
+    ck_assert_int_eq(img[10], 1);
+    ck_assert_int_eq(img[len - 2], CT_ROW_FILLED);
+    img[len - 2] = 0;
+    rehash_block(img, 0);
+    ck_assert_ok(ct_feed_parse_ctz(img, len, &g));
+    ck_assert_int_eq(ct_feed_len(g), 3);
+    ck_assert_ptr_null(ct_feed_filled(g));
+    ct_feed_destroy(g);
+    ct__free(img);
+    ct_feed_destroy(f);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 START_TEST(ctz_oom)
 {
     /* encode and parse under the failing allocator: CT_E_NOMEM or success, never a leak */
@@ -443,6 +482,7 @@ int main(void)
     tcase_add_test(tc, parallel_errors_name_the_first_bad_block);
     tcase_add_test(tc, resigned_piece_damage);
     tcase_add_test(tc, ctz_oom);
+    tcase_add_test(tc, all_zero_flags_are_dropped);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }

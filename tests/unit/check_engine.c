@@ -1,7 +1,8 @@
 /*
  * Engine fill rules, sizing and accounting on hand-computed scenarios (every expected number
- * is derived in the comment next to it), settings validation, look-ahead impossibility,
- * failing callbacks, determinism and the allocation-failure walk.
+ * is derived in the comment next to it), settings validation, look-ahead impossibility (on_start
+ * included), a run over no bars, failing callbacks and their messages, determinism and the
+ * allocation-failure walk.
  *
  * The 5-bar feed used by most scenarios (time = i * 60000 ms):
  *   bar  open  high  low  close
@@ -199,6 +200,70 @@ START_TEST(close_at_end)
     EQ(t.exit_price, 108);
     EQ(ct_result_final_equity(r), 10057.9);
     ct_result_destroy(r);
+}
+END_TEST
+
+/* With close_at_end the closing fill (order id 0) comes after the last bar: its on_fill can
+ * neither place an order, which could never fill and would count as pending at the end, nor
+ * cancel one. The bar-4 fill's on_fill still can: that bar has no later bar either, but it is
+ * not past the end, as for an order placed in on_bar of the last bar. */
+static int g_end_fills;
+static ct_status end_fill(void *u, ct_ctx *c)
+{
+    (void)u;
+    int64_t oid = -1, id = -1;
+    ck_assert_ok(ct_ctx_last_fill(c, &oid, NULL, NULL, NULL));
+    if (oid != 0)
+        return CT_OK;
+    g_end_fills++;
+    ck_assert_int_eq(ct_ctx_bar_index(c), 4);
+    ck_assert_status(ct_ctx_order_market(c, 1, &id), CT_E_STATE);
+    ck_assert_int_eq(id, 0);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "the data has ended"));
+    ck_assert_status(ct_ctx_order_limit(c, 1, 50, NULL), CT_E_STATE);
+    ck_assert_status(ct_ctx_trailing_stop(c, 0.1, 1, NULL), CT_E_STATE);
+    ck_assert_status(ct_ctx_cancel(c, 1), CT_E_STATE);
+    double v = 0;
+    ck_assert_ok(ct_ctx_bar(c, CT_FIELD_CLOSE, 0, &v)); /* the last bar is still readable */
+    EQ(v, 108);
+    return CT_OK;
+}
+
+static ct_status end_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    if (ct_ctx_bar_index(c) == 0)
+        ck_assert_ok(ct_ctx_order_market(c, 10, NULL));
+    if (ct_ctx_bar_index(c) == 1) /* a limit never touched: the one order pending at the end */
+        ck_assert_ok(ct_ctx_order_limit(c, 1, 50, NULL));
+    return CT_OK;
+}
+
+START_TEST(close_at_end_no_orders_after)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "test_end", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, end_bar, end_fill, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    for (int mode = 0; mode < 2; mode++) {
+        ct_feed *f = feed5();
+        ct_engine *e = NULL;
+        ct_strategy *s = NULL;
+        ct_result *r = NULL;
+        ck_assert_ok(ct_engine_create(&e));
+        ck_assert_ok(ct_engine_configure_json(e, mode ? "{\"close_at_end\":true,\"fill\":\"close\"}"
+                                                      : "{\"close_at_end\":true}"));
+        ck_assert_ok(ct_strategy_create_by_name("test_end", &s));
+        g_end_fills = 0;
+        ck_assert_ok(ct_engine_run(e, f, s, &r));
+        ck_assert_int_eq(g_end_fills, 1);
+        ck_assert_int_eq(ct_result_trade_count(r), 1);
+        ck_assert_int_eq(ct_result_pending_at_end(r), 1);
+        ct_result_destroy(r);
+        ct_strategy_destroy(s);
+        ct_engine_destroy(e);
+        ct_feed_destroy(f);
+    }
+    ck_assert_ok(ct_strategy_unregister("test_end"));
 }
 END_TEST
 
@@ -829,7 +894,191 @@ START_TEST(indicator_access)
 }
 END_TEST
 
+/* ---- on_start runs before bar 0 closes; a run over no bars ---- */
+
+/* What on_start (or on_finish over no bars) may see: no bar, no time, an empty series, no
+ * indicator value; each refusal says why. */
+static void assert_no_bar(ct_ctx *c, int32_t h)
+{
+    double v = -1;
+    int64_t tm = -1, n = -1;
+    const double *p = k_close;
+    ck_assert_status(ct_ctx_bar(c, CT_FIELD_CLOSE, 0, &v), CT_E_RANGE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "no bar has closed yet"));
+    ck_assert_status(ct_ctx_bar(c, CT_FIELD_HIGH, 0, &v), CT_E_RANGE);
+    ck_assert(v == -1);
+    ck_assert_status(ct_ctx_time(c, 0, &tm), CT_E_RANGE);
+    ck_assert_int_eq(tm, -1);
+    ck_assert_ok(ct_ctx_series(c, CT_FIELD_CLOSE, &p, &n));
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_null(p);
+    if (h >= 0) {
+        ck_assert_status(ct_ctx_indicator(c, h, 0, 0, &v), CT_E_RANGE);
+        ck_assert_ptr_nonnull(strstr(ct_last_error(), "no bar has closed yet"));
+        ck_assert(v == -1);
+    }
+}
+
+static int g_started, g_finished;
+static ct_status nb_start(void *u, ct_ctx *c)
+{
+    (void)u;
+    int32_t h = -1;
+    double opt = 2;
+    ck_assert_ok(ct_ctx_declare_indicator(c, "sma", &opt, 1, &h));
+    assert_no_bar(c, h);
+    g_started++;
+    return ct_ctx_order_market(c, 10, NULL); /* placed before bar 0: fills at its open */
+}
+
+static ct_status nb_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    double v = 0;
+    int64_t n = 0;
+    const double *p = NULL;
+    ck_assert_ok(ct_ctx_bar(c, CT_FIELD_CLOSE, 0, &v));
+    EQ(v, k_close[ct_ctx_bar_index(c)]);
+    ck_assert_ok(ct_ctx_series(c, CT_FIELD_CLOSE, &p, &n));
+    ck_assert_int_eq(n, ct_ctx_bar_index(c) + 1);
+    ck_assert_ok(ct_ctx_indicator(c, 0, 0, 0, &v));
+    return CT_OK;
+}
+
+static ct_status nb_finish(void *u, ct_ctx *c)
+{
+    (void)u;
+    double v = 0;
+    if (ct_ctx_bar_index(c) == 4) {
+        ck_assert_ok(ct_ctx_bar(c, CT_FIELD_CLOSE, 0, &v)); /* after the last bar: bar 4 is readable */
+        EQ(v, 108);
+    } else {
+        assert_no_bar(c, 0); /* no bars at all */
+    }
+    g_finished++;
+    return CT_OK;
+}
+
+static const ct_strategy_vtable k_nb_vt = {sizeof(ct_strategy_vtable), 0, "test_nobar", NULL, NULL, 0, 0, NULL,
+                                           NULL, nb_start, nb_bar, NULL, nb_finish, NULL};
+
+START_TEST(on_start_sees_no_bar)
+{
+    /* in both fill modes the order of on_start fills at open[0] = 100, in the backtest and in a
+     * session pushed the same bars; nothing of bar 0 was readable before */
+    ck_assert_ok(ct_strategy_register(&k_nb_vt));
+    for (int mode = 0; mode < 2; mode++) {
+        ct_feed *f = feed5();
+        ct_engine *e = NULL;
+        ct_strategy *s = NULL;
+        ct_result *r = NULL;
+        ct_session *ss = NULL;
+        ck_assert_ok(ct_engine_create(&e));
+        if (mode)
+            ck_assert_ok(ct_engine_configure_json(e, "{\"fill\":\"close\"}"));
+        ck_assert_ok(ct_strategy_create_by_name("test_nobar", &s));
+        g_started = g_finished = 0;
+        ck_assert_ok(ct_engine_run(e, f, s, &r));
+        ck_assert_int_eq(g_started, 1);
+        ck_assert_int_eq(g_finished, 1);
+        int32_t has = 0;
+        double q = 0, px = 0;
+        int64_t et = -1, eb = -1;
+        ck_assert_ok(ct_result_open_position(r, &has, &q, &px, &et, &eb));
+        ck_assert_int_eq(has, 1);
+        EQ(px, 100);
+        ck_assert_int_eq(eb, 0);
+        /* E[0] = 10000 - 1000 - 1 (fee) + 10 * close[0] */
+        EQ(ct_result_equity_ptr(r)[0], 9999);
+        ck_assert_ok(ct_session_create(e, s, "TEST", 60000, &ss));
+        for (int i = 0; i < 5; i++)
+            ck_assert_ok(ct_session_push(ss, k_time[i], k_open[i], k_high[i], k_low[i], k_close[i], k_vol[i]));
+        ck_assert_int_eq(g_started, 2);
+        ck_assert_int_eq(g_finished, 1); /* a session has no last bar */
+        ck_assert(ct_session_equity(ss) == ct_result_final_equity(r));
+        ct_session_destroy(ss);
+        ct_result_destroy(r);
+        ct_strategy_destroy(s);
+        ct_engine_destroy(e);
+        ct_feed_destroy(f);
+    }
+    ck_assert_ok(ct_strategy_unregister("test_nobar"));
+}
+END_TEST
+
+START_TEST(empty_feed)
+{
+    /* no bars: on_start and on_finish still run once (with t = 0), read nothing, and the order
+     * placed in on_start stays pending */
+    ck_assert_ok(ct_strategy_register(&k_nb_vt));
+    for (int mode = 0; mode < 2; mode++) {
+        ct_feed *f = NULL;
+        ct_engine *e = NULL;
+        ct_strategy *s = NULL;
+        ct_result *r = NULL;
+        ck_assert_ok(ct_feed_create("TEST", 60000, &f));
+        ck_assert_ok(ct_engine_create(&e));
+        ck_assert_ok(ct_engine_configure_json(e, mode ? "{\"fill\":\"close\",\"close_at_end\":true}" : "{}"));
+        ck_assert_ok(ct_strategy_create_by_name("test_nobar", &s));
+        g_started = g_finished = 0;
+        ck_assert_ok(ct_engine_run(e, f, s, &r));
+        ck_assert_int_eq(g_started, 1);
+        ck_assert_int_eq(g_finished, 1);
+        ck_assert_int_eq(ct_result_len(r), 0);
+        ck_assert_int_eq(ct_result_trade_count(r), 0);
+        ck_assert_int_eq(ct_result_pending_at_end(r), 1);
+        EQ(ct_result_final_equity(r), 10000);
+        ct_result_destroy(r);
+        ct_strategy_destroy(s);
+        ct_engine_destroy(e);
+        ct_feed_destroy(f);
+    }
+    ck_assert_ok(ct_strategy_unregister("test_nobar"));
+}
+END_TEST
+
 /* ---- failing callbacks ---- */
+
+/* A message recorded by a callback that then succeeds is not the reason of a later failure. */
+static ct_status stale_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    int64_t t = ct_ctx_bar_index(c);
+    if (t == 0)
+        ck_assert_ok(ct_ctx_order_market(c, 1, NULL));
+    if (t == 1) {
+        ct_ctx_set_error(c, "note at bar 1");
+        return CT_OK;
+    }
+    return t == 3 ? CT_E_RANGE : CT_OK;
+}
+
+static ct_status stale_fill(void *u, ct_ctx *c)
+{
+    (void)u;
+    ct_ctx_set_error(c, "note in on_fill");
+    return CT_OK;
+}
+
+START_TEST(stale_error_message)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "test_stale", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, stale_bar, stale_fill, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ct_feed *f = feed5();
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("test_stale", &s));
+    ck_assert_status(ct_engine_run(e, f, s, &r), CT_E_PLUGIN);
+    ck_assert_str_eq(ct_engine_errmsg(e), "strategy 'test_stale': on_bar returned CT_E_RANGE at bar 3");
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+    ck_assert_ok(ct_strategy_unregister("test_stale"));
+}
+END_TEST
 
 static ct_status fail_bar(void *u, ct_ctx *c)
 {
@@ -1182,6 +1431,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, market_next_open);
     tcase_add_test(tc, market_fill_close);
     tcase_add_test(tc, close_at_end);
+    tcase_add_test(tc, close_at_end_no_orders_after);
     tcase_add_test(tc, clone_null_out);
     tcase_add_test(tc, exposure_counted_by_engine);
     tcase_add_test(tc, order_on_last_bar);
@@ -1212,7 +1462,10 @@ static Suite *engine_suite(void)
     TCase *tc2 = tcase_create("api");
     tcase_add_test(tc2, lookahead_refused);
     tcase_add_test(tc2, indicator_access);
+    tcase_add_test(tc2, on_start_sees_no_bar);
+    tcase_add_test(tc2, empty_feed);
     tcase_add_test(tc2, failing_callback);
+    tcase_add_test(tc2, stale_error_message);
     tcase_add_test(tc2, settings);
     tcase_add_test(tc2, run_args);
     tcase_add_test(tc2, builtins_run_deterministic);

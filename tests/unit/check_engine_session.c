@@ -2,7 +2,8 @@
  * Streaming sessions: pushing a feed's bars one at a time through the paper broker gives the
  * backtest's trades and equity bit for bit (indicators are streamed, not recomputed), for
  * several built-ins and both fill modes; a host broker receives the orders and reports fills;
- * bad bars and failing callbacks are reported.
+ * bad bars and failing callbacks are reported (with their own message only); on_start sees no bar
+ * and no indicator value.
  */
 #include <math.h>
 #include <string.h>
@@ -301,6 +302,92 @@ START_TEST(session_failure)
 }
 END_TEST
 
+/* An indicator declared in on_start has no value there (its streamed buffers exist only after
+ * on_start returns): reading it is refused, never a crash. From on_bar on it is readable. */
+static int32_t g_sh = -1;
+static int g_sbars;
+static ct_status sind_start(void *u, ct_ctx *c)
+{
+    (void)u;
+    double opt = 2, v = -1;
+    const double *p = NULL;
+    int64_t n = -1;
+    ck_assert_ok(ct_ctx_declare_indicator(c, "sma", &opt, 1, &g_sh));
+    ck_assert_status(ct_ctx_indicator(c, g_sh, 0, 0, &v), CT_E_RANGE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "no bar has closed yet"));
+    ck_assert(v == -1);
+    ck_assert_status(ct_ctx_bar(c, CT_FIELD_CLOSE, 0, &v), CT_E_RANGE); /* bar 0 is pushed, not seen */
+    ck_assert_ok(ct_ctx_series(c, CT_FIELD_CLOSE, &p, &n));
+    ck_assert_int_eq(n, 0);
+    return CT_OK;
+}
+
+static ct_status sind_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    double v = 0;
+    int64_t t = ct_ctx_bar_index(c);
+    ck_assert_ok(ct_ctx_indicator(c, g_sh, 0, 0, &v));
+    ck_assert(t == 0 ? isnan(v) : v == (double)t + 0.5);
+    g_sbars++;
+    return CT_OK;
+}
+
+START_TEST(session_on_start_indicator)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_ind", NULL, NULL, 0, 0, NULL,
+                                          NULL, sind_start, sind_bar, NULL, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("session_ind", &s));
+    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    g_sbars = 0;
+    for (int i = 0; i < 4; i++) /* closes 1, 2, 3, 4: SMA(2) at bar t >= 1 is t + 0.5 */
+        ck_assert_ok(ct_session_push(ss, i * 60000, i + 1, i + 1, i + 1, i + 1, 1));
+    ck_assert_int_eq(g_sbars, 4);
+    ct_session_destroy(ss);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ck_assert_ok(ct_strategy_unregister("session_ind"));
+}
+END_TEST
+
+/* A message recorded by a callback that then returned CT_OK is not reported for a later failure. */
+static ct_status stale_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    if (ct_ctx_bar_index(c) == 1) {
+        ct_ctx_set_error(c, "note at bar 1");
+        return CT_OK;
+    }
+    return ct_ctx_bar_index(c) == 3 ? CT_E_RANGE : CT_OK;
+}
+
+START_TEST(session_stale_message)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_stale", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, stale_bar, NULL, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name("session_stale", &s));
+    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    for (int i = 0; i < 3; i++)
+        ck_assert_ok(ct_session_push(ss, i * 60000, 1, 1, 1, 1, 1));
+    ck_assert_status(ct_session_push(ss, 3 * 60000, 1, 1, 1, 1, 1), CT_E_PLUGIN);
+    ck_assert_str_eq(ct_session_errmsg(ss), "strategy 'session_stale': on_bar returned CT_E_RANGE at bar 3");
+    ct_session_destroy(ss);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ck_assert_ok(ct_strategy_unregister("session_stale"));
+}
+END_TEST
+
 START_TEST(session_oom_walk)
 {
     int done = 0;
@@ -350,6 +437,8 @@ static Suite *session_suite(void)
     tcase_add_test(tc, session_broker_attached_cancels);
     tcase_add_test(tc, session_result_null_out);
     tcase_add_test(tc, session_failure);
+    tcase_add_test(tc, session_on_start_indicator);
+    tcase_add_test(tc, session_stale_message);
     tcase_add_test(tc, session_oom_walk);
     suite_add_tcase(s, tc);
     return s;

@@ -1,5 +1,6 @@
 /* ct_feed construction: arrays (copy and borrow), append, validation rules, gaps and gap policy,
  * slice, allocator failure for every constructor. */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,78 @@ START_TEST(slice_rows)
 }
 END_TEST
 
+/* The calls that only read a feed (gaps, resample, slice, save) may run on several threads at
+ * once (feed.h), so a failure goes to the calling thread's ct_last_error only and leaves the
+ * feed's message as the last failing call that changes the feed left it. */
+START_TEST(readonly_failures_keep_feed_message)
+{
+    ct_feed *f, *r = NULL;
+    ck_assert_ok(ct_feed_from_arrays("S", H, T4, O4, H4, L4, C4, V4, 4, 0, &f));
+    ck_assert_status(ct_feed_append(f, T4, O4, H4, L4, C4, V4, 1), CT_E_DATA); /* recorded on f */
+    char kept[512];
+    snprintf(kept, sizeof(kept), "%s", ct_feed_errmsg(f));
+    ck_assert_ptr_nonnull(strstr(kept, "strictly increasing"));
+    int64_t n, a[1];
+    ck_assert_status(ct_feed_gaps(f, a, NULL, NULL, 1, &n), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_feed_gaps: cap 1 needs non-NULL after_ms, before_ms and missing");
+    ck_assert_str_eq(ct_feed_errmsg(f), kept);
+    ck_assert_status(ct_feed_resample(f, H + 1, 0, &r), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "interval_ms 3600001 is not a positive multiple"));
+    ck_assert_status(ct_feed_resample(f, 2 * H, 0x10, &r), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_feed_resample: unknown flags 0x10");
+    ck_assert_ptr_null(r);
+    ck_assert_str_eq(ct_feed_errmsg(f), kept);
+    ck_assert_status(ct_feed_slice(f, 2 * H, H, &r), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_feed_slice: end_ms 3600000 is before start_ms 7200000");
+    ck_assert_ptr_null(r);
+    ck_assert_str_eq(ct_feed_errmsg(f), kept);
+    ck_assert_status(ct_feed_save(f, "feed.txt"), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "'feed.txt': unknown file type"));
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/no/such/dir/f.ctz", ct_test_tmpdir());
+    ck_assert_status(ct_feed_save(f, path), CT_E_IO);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "cannot create a temporary file next to"));
+    ck_assert_str_eq(ct_feed_errmsg(f), kept);
+    ct_feed_destroy(f);
+    /* a bucket whose volume sum overflows: CT_E_RANGE, in ct_last_error only */
+    double big[2] = {DBL_MAX, DBL_MAX}, p2[2] = {1, 1};
+    ck_assert_ok(ct_feed_from_arrays("S", H, T4, p2, p2, p2, p2, big, 2, 0, &f));
+    ck_assert_status(ct_feed_resample(f, 2 * H, 0, &r), CT_E_RANGE);
+    ck_assert_str_eq(ct_last_error(), "ct_feed_resample: volume of the bucket at 0 overflows");
+    ck_assert_str_eq(ct_feed_errmsg(f), "");
+    ct_feed_destroy(f);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
+/* ct_feed_filled is NULL when no row carries a flag, also for copies of a filled feed: a slice
+ * (and a clone of it) without filled rows has no flag array. */
+START_TEST(copies_without_flags_have_no_flag_array)
+{
+    ct_feed *f = gappy(), *g, *s, *c;
+    ck_assert_ok(ct_feed_apply_gaps(f, CT_GAPS_FILL, &g)); /* hours 0..9, 2, 3, 6, 7, 8 filled */
+    ck_assert_ok(ct_feed_slice(g, 4 * H, 6 * H, &s));      /* hours 4 and 5: no filled row */
+    ck_assert_int_eq(ct_feed_len(s), 2);
+    ck_assert_ptr_null(ct_feed_filled(s));
+    ck_assert_ok(ct_feed_clone(s, &c));
+    ck_assert_ptr_null(ct_feed_filled(c));
+    ct_feed_destroy(c);
+    ct_feed_destroy(s);
+    ck_assert_ok(ct_feed_slice(g, H, 3 * H, &s)); /* hours 1 and 2: hour 2 is filled */
+    ck_assert_ptr_nonnull(ct_feed_filled(s));
+    ck_assert_int_eq(ct_feed_filled(s)[0], 0);
+    ck_assert_int_eq(ct_feed_filled(s)[1], CT_ROW_FILLED);
+    ck_assert_ok(ct_feed_clone(s, &c));
+    ck_assert_ptr_nonnull(ct_feed_filled(c));
+    ck_assert_int_eq(ct_feed_filled(c)[1], CT_ROW_FILLED);
+    ct_feed_destroy(c);
+    ct_feed_destroy(s);
+    ct_feed_destroy(g);
+    ct_feed_destroy(f);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 /* Every constructor under a failing allocator: CT_E_NOMEM at each allocation, nothing leaked. */
 typedef ct_status (*ctor_fn)(ct_feed *src, ct_feed **out);
 
@@ -374,6 +447,8 @@ int main(void)
     tcase_add_test(tc, gaps_keep_fill_error);
     tcase_add_test(tc, gaps_real_files);
     tcase_add_test(tc, slice_rows);
+    tcase_add_test(tc, readonly_failures_keep_feed_message);
+    tcase_add_test(tc, copies_without_flags_have_no_flag_array);
     tcase_add_test(tc, oom_every_constructor);
     suite_add_tcase(s, tc);
     return ct_test_run(s);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../mock/mock_server.h"
 #include "test_util.h"
@@ -140,9 +141,16 @@ START_TEST(test_settings)
     ck_assert_int_eq(v, 4);
     ck_assert_status(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 0), CT_E_RANGE);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "max_parallel") != NULL, "%s", ct_fetcher_errmsg(f));
+    /* an unknown ID is CT_E_NOT_FOUND; a known one through the wrong call CT_E_INVALID_ARG */
     ck_assert_status(ct_fetcher_set_i64(f, 4242, 1), CT_E_NOT_FOUND);
+    ck_assert_status(ct_fetcher_set_str(f, 4242, "x"), CT_E_NOT_FOUND);
+    ck_assert_status(ct_fetcher_get_i64(f, 4242, &v), CT_E_NOT_FOUND);
     ck_assert_status(ct_fetcher_set_i64(f, CT_FETCH_BASE_URL, 1), CT_E_INVALID_ARG);
     ck_assert_status(ct_fetcher_set_str(f, CT_FETCH_TIMEOUT_MS, "1"), CT_E_INVALID_ARG);
+    ck_assert_status(ct_fetcher_get_i64(f, CT_FETCH_CACHE_DIR, &v), CT_E_INVALID_ARG);
+    ck_assert_status(ct_fetcher_set_i64(f, CT_FETCH_STAT_ROWS, 0), CT_E_INVALID_ARG); /* read-only */
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), "read-only") != NULL, "%s", ct_fetcher_errmsg(f));
+    ck_assert_status(ct_fetcher_set_str(f, CT_FETCH_STAT_ROWS, "1"), CT_E_INVALID_ARG);
     ck_assert_status(ct_fetcher_set_str(f, CT_FETCH_BASE_URL, "ftp://x"), CT_E_INVALID_ARG);
     ck_assert_status(ct_fetcher_set_str(f, CT_FETCH_BASE_URL, NULL), CT_E_INVALID_ARG);
     ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_BASE_URL, "http://127.0.0.1:1/"));
@@ -158,7 +166,13 @@ START_TEST(test_settings)
     ck_assert_status(ct_fetcher_configure_json(f, "{\"timeout_ms\": 0}"), CT_E_RANGE);
     ck_assert_status(ct_fetcher_configure_json(f, "{\"timeout_ms\": 1.5}"), CT_E_INVALID_ARG);
     ck_assert_status(ct_fetcher_configure_json(f, "[1]"), CT_E_FORMAT);
-    ck_assert_status(ct_fetcher_get_i64(f, CT_FETCH_BASE_URL, &v), CT_E_NOT_FOUND);
+    /* true/false are 1/0; a repeated key takes its last value */
+    ck_assert_ok(ct_fetcher_configure_json(f, "{\"drop_open_bar\": false, \"max_parallel\": 2, \"max_parallel\": 3}"));
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_DROP_OPEN_BAR, &v));
+    ck_assert_int_eq(v, 0);
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_MAX_PARALLEL, &v));
+    ck_assert_int_eq(v, 3);
+    ck_assert_status(ct_fetcher_get_i64(f, CT_FETCH_BASE_URL, &v), CT_E_INVALID_ARG);
     /* cache path */
     char buf[256];
     size_t len = 0;
@@ -181,6 +195,97 @@ START_TEST(test_settings)
     int64_t nt;
     ck_assert_status(ct_fetcher_funding(f, "BTCUSDT", 0, 1000, NULL, NULL, 5, &nt), CT_E_INVALID_ARG);
     ct_fetcher_destroy(f);
+}
+END_TEST
+
+/* The cache path: the checks of ct_fetcher_klines, a too small buffer, the root directory. */
+START_TEST(test_cache_path)
+{
+    ct_fetcher *f = NULL;
+    char buf[256];
+    size_t len = 0;
+    ck_assert_ok(ct_fetcher_create(&f));
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, "cache"));
+    /* count, then copy; a buffer one byte short is refused and holds no cut path */
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", NULL, 0, &len));
+    ck_assert_int_eq(len, strlen("cache/spot/BTCUSDT_1h.ctz"));
+    memset(buf, 'x', sizeof(buf));
+    len = 0;
+    ck_assert_status(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, 16, &len), CT_E_RANGE);
+    ck_assert_int_eq(len, strlen("cache/spot/BTCUSDT_1h.ctz")); /* the size needed, less the NUL */
+    ck_assert_str_eq(buf, "");
+    ck_assert_status(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, len, &len), CT_E_RANGE);
+    ck_assert_msg(strstr(ct_last_error(), "needs 26 bytes") != NULL, "%s", ct_last_error());
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, len + 1, &len));
+    ck_assert_str_eq(buf, "cache/spot/BTCUSDT_1h.ctz");
+    /* symbols as ct_fetcher_klines takes them: nothing else reaches a file name */
+    const char *bad[] = {"btcusdt", "BTC USDT", "../BTCUSDT", "A/B", "", "ABCDEFGHIJKLMNOPQRSTU", "BTC\nUSDT"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        strcpy(buf, "unchanged");
+        ck_assert_msg(ct_fetcher_cache_path(f, CT_MARKET_SPOT, bad[i], "1h", buf, sizeof(buf), &len) == CT_E_INVALID_ARG,
+                      "accepted symbol '%s'", bad[i]);
+        ck_assert_str_eq(buf, "unchanged");
+    }
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "1000SHIB-USD_T.X", "1h", buf, sizeof(buf), &len));
+    /* intervals as ct_fetcher_klines takes them: futures have no 1s */
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1s", buf, sizeof(buf), &len));
+    ck_assert_status(ct_fetcher_cache_path(f, CT_MARKET_FUTURES, "BTCUSDT", "1s", buf, sizeof(buf), &len),
+                     CT_E_INVALID_ARG);
+    ck_assert_status(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "2x", buf, sizeof(buf), &len), CT_E_INVALID_ARG);
+    ck_assert_status(ct_fetcher_cache_path(f, 7, "BTCUSDT", "1h", buf, sizeof(buf), &len), CT_E_INVALID_ARG);
+    /* "/" is the root directory, not "no cache"; only "" turns the cache off */
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, "/"));
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, sizeof(buf), &len));
+    ck_assert_str_eq(buf, "/spot/BTCUSDT_1h.ctz");
+    ck_assert_ok(ct_fetcher_configure_json(f, "{\"cache_dir\": \"///\"}"));
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_FUTURES, "BTCUSDT", "1h", buf, sizeof(buf), &len));
+    ck_assert_str_eq(buf, "/futures/BTCUSDT_1h.ctz");
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, "a/b//"));
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, sizeof(buf), &len));
+    ck_assert_str_eq(buf, "a/b/spot/BTCUSDT_1h.ctz");
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, ""));
+    ck_assert_status(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, sizeof(buf), &len), CT_E_STATE);
+    ct_fetcher_destroy(f);
+}
+END_TEST
+
+/* ct_fetcher_configure_json is all or nothing even when copying a string runs out of memory. */
+START_TEST(test_configure_json_oom)
+{
+    const char *doc = "{\"max_parallel\": 8, \"user_agent\": \"oom/1\", \"cache_dir\": \"/oom\", \"timeout_ms\": 1234}";
+    int64_t refused = 0;
+    for (int64_t fail_at = 0;; fail_at++) {
+        ct_fetcher *f = NULL;
+        ct_test_failalloc_install(fail_at);
+        ct_status s = ct_fetcher_create(&f);
+        if (s != CT_OK) {
+            ct_test_failalloc_remove();
+            continue; /* the allocations of create itself: test_create_oom */
+        }
+        s = ct_fetcher_configure_json(f, doc);
+        int64_t par = 0, tmo = 0;
+        char buf[64];
+        size_t len = 0;
+        ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_MAX_PARALLEL, &par));
+        ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_TIMEOUT_MS, &tmo));
+        ct_status ps = ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", buf, sizeof(buf), &len);
+        ct_fetcher_destroy(f);
+        ct_test_failalloc_remove();
+        if (s == CT_OK) {
+            ck_assert_int_eq(par, 8);
+            ck_assert_int_eq(tmo, 1234);
+            ck_assert_ok(ps);
+            ck_assert_str_eq(buf, "/oom/spot/BTCUSDT_1h.ctz");
+            break;
+        }
+        ck_assert_int_eq(s, CT_E_NOMEM);
+        /* nothing applied: the defaults, and still no cache directory */
+        ck_assert_msg(par == 4 && tmo == 30000 && ps == CT_E_STATE, "fail_at %lld: partly applied (%lld, %lld, %s)",
+                      (long long)fail_at, (long long)par, (long long)tmo, ct_status_name(ps));
+        refused++;
+        ck_assert_int_lt(fail_at, 1000);
+    }
+    ck_assert_int_eq(refused, 2); /* one round per string copied */
 }
 END_TEST
 
@@ -431,8 +536,11 @@ START_TEST(test_fault_fatal)
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
     /* retries run out */
     ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_RETRIES, 2));
-    /* one page (400 bars): the first attempt and 2 retries, then the error */
+    /* one page (400 bars): the first attempt and 2 retries, then the error (its own User-Agent,
+     * so that a transfer aborted by the 418 above that reaches the mock late is not counted) */
     mock_reset();
+    snprintf(g_agent, sizeof(g_agent), "check_fetch/retries-run-out");
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_USER_AGENT, g_agent));
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__fault", "{\"faults\":[{\"kind\":\"503\",\"count\":10}]}"), 0);
     ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_A + 400LL * 3600000, &got),
                      CT_E_HTTP);
@@ -543,6 +651,78 @@ static int32_t cancel_after(void *user, int64_t done, int64_t total)
     return done > 0 ? 1 : 0;
 }
 
+/* Every progress report of a call, in order. */
+typedef struct {
+    int n;
+    int64_t done[256], total[256];
+    int cancel;
+} reports;
+
+static int32_t record_progress(void *user, int64_t done, int64_t total)
+{
+    reports *r = user;
+    ck_assert_int_lt(r->n, 256);
+    r->done[r->n] = done;
+    r->total[r->n] = total;
+    r->n++;
+    return r->cancel;
+}
+
+/* Each state (done, total) reported once, done never going back, ending at (total, total). */
+static void assert_reports(const reports *r, int64_t total)
+{
+    ck_assert_int_ge(r->n, 1);
+    ck_assert_int_eq(r->done[0], 0);
+    for (int i = 0; i < r->n; i++) {
+        ck_assert_int_eq(r->total[i], total);
+        if (i > 0)
+            ck_assert_msg(r->done[i] > r->done[i - 1], "report %d repeats or goes back: %lld after %lld", i,
+                          (long long)r->done[i], (long long)r->done[i - 1]);
+    }
+    ck_assert_int_eq(r->done[r->n - 1], total);
+}
+
+START_TEST(test_progress_each_state_once)
+{
+    mock_reset();
+    char cache[1024], cmd[1200];
+    snprintf(cache, sizeof(cache), "%s/fetch-progress-%ld", ct_test_tmpdir(), (long)getpid());
+    ct_fetcher *f = fault_fetcher();
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, cache));
+    reports r;
+    memset(&r, 0, sizeof(r));
+    ck_assert_ok(ct_fetcher_set_progress(f, record_progress, &r));
+    ct_feed *got = NULL;
+    /* a download: (0, 3000) once, growing counts, (3000, 3000) once */
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_B, &got));
+    ct_feed_destroy(got);
+    assert_reports(&r, 3000);
+    ck_assert_int_ge(r.n, 2);
+    /* all from the cache: one report, (0, 0) */
+    memset(&r, 0, sizeof(r));
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", FAULT_A, FAULT_B, &got));
+    ct_feed_destroy(got);
+    ck_assert_int_eq(r.n, 1);
+    assert_reports(&r, 0);
+    /* funding: one report, (0, 0), and a non-zero return cancels */
+    const int64_t a = 1577836800000LL, b = a + 30LL * 86400000;
+    int64_t n = -1;
+    memset(&r, 0, sizeof(r));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, b, NULL, NULL, 0, &n));
+    ck_assert_int_eq(n, 90);
+    ck_assert_int_eq(r.n, 1);
+    assert_reports(&r, 0);
+    memset(&r, 0, sizeof(r));
+    r.cancel = 1;
+    ck_assert_status(ct_fetcher_funding(f, "BTCUSDT", a, b + 86400000, NULL, NULL, 0, &n), CT_E_CANCELLED);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(r.n, 1);
+    ct_fetcher_destroy(f);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static int32_t count_progress(void *user, int64_t done, int64_t total)
 {
     int64_t *last = user;
@@ -613,6 +793,53 @@ START_TEST(test_futures_and_funding)
 }
 END_TEST
 
+/* Funding count-then-copy with end_ms <= 0 ("up to now") or a future end downloads once. */
+START_TEST(test_funding_count_then_copy_now)
+{
+    mock_reset();
+    ct_fetcher *f = new_fetcher();
+    /* the mock's funding runs to the end of its BTCUSDT files (2025-08-18) */
+    const int64_t a = 1754006400000LL; /* 2025-08-01 */
+    int64_t n = 0, n2 = 0, t[200];
+    double r[200];
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, 0, NULL, NULL, 0, &n));
+    ck_assert_int_gt(n, 40);
+    ck_assert_int_le(n, 200);
+    int once = ct_mock_count(&g_mock, "/fundingRate", NULL, 0);
+    ck_assert_int_ge(once, 1);
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, 0, t, r, n, &n2));
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), once); /* the counting call's download */
+    ck_assert_int_eq(n2, n);
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_int_eq(t[i], a + i * 28800000);
+    /* after the copy, "now" is asked again: by a copy call and by each counting call */
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, 0, t, r, 200, &n2));
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), 2 * once);
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, -1, NULL, NULL, 0, &n2));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, 0, NULL, NULL, 0, &n2));
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), 4 * once);
+    /* an end in the future is open too: reused by the copy after the count only */
+    const int64_t future = (int64_t)time(NULL) * 1000 + 10LL * 86400000;
+    mock_reset();
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, future, NULL, NULL, 0, &n));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, future, t, r, 200, &n2));
+    ck_assert_int_eq(n2, n);
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), once);
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, future, t, r, 200, &n2));
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), 2 * once);
+    /* a closed range is kept for every call with the same arguments */
+    const int64_t c = 1577836800000LL, d = c + 30LL * 86400000;
+    mock_reset();
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", c, d, NULL, NULL, 0, &n));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", c, d, t, r, 200, &n));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", c, d, t, r, 200, &n));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", c, d, NULL, NULL, 0, &n));
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/fundingRate", NULL, 0), 1);
+    ck_assert_int_eq(n, 90);
+    ct_fetcher_destroy(f);
+}
+END_TEST
+
 /* Every allocation of a whole fetch (with a cache) may fail: CT_E_NOMEM, nothing leaked, and
  * the cache left usable. */
 START_TEST(test_fetch_oom)
@@ -662,6 +889,8 @@ int main(void)
     tcase_add_test(tc, test_parse_exact);
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_settings);
+    tcase_add_test(tc, test_cache_path);
+    tcase_add_test(tc, test_configure_json_oom);
     tcase_add_test(tc, test_create_oom);
     suite_add_tcase(s, tc);
     TCase *net = tcase_create("mock");
@@ -676,7 +905,9 @@ int main(void)
     tcase_add_test(net, test_open_bar);
     tcase_add_test(net, test_weight_budget);
     tcase_add_test(net, test_progress_cancel);
+    tcase_add_test(net, test_progress_each_state_once);
     tcase_add_test(net, test_futures_and_funding);
+    tcase_add_test(net, test_funding_count_then_copy_now);
     tcase_add_test(net, test_fetch_oom);
     suite_add_tcase(s, net);
     return ct_test_run(s);

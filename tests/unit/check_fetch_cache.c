@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "../mock/mock_server.h"
@@ -219,6 +220,125 @@ START_TEST(test_cache_damaged)
 }
 END_TEST
 
+static int exists(const char *fmt, const char *a, const char *b)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), fmt, a, b);
+    return stat(path, &st) == 0;
+}
+
+START_TEST(test_failed_fetch_leaves_nothing)
+{
+    /* a fetch that fails before anything is cached takes back the directories and the lock
+     * file it made */
+    ct_fetcher *f = new_fetcher();
+    ct_feed *got = NULL;
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDX", "1h", A21, B21, &got), CT_E_NOT_FOUND);
+    ck_assert_msg(!exists("%s%s", g_cache, ""), "%s was left behind", g_cache);
+    /* with a cache in use: only what this fetch made goes, the directory it found stays */
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + 48 * IV_H, &got));
+    ct_feed_destroy(got);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_FUTURES, "BTCUSDX", "1h", A21, B21, &got), CT_E_NOT_FOUND);
+    ck_assert(!exists("%s/futures%s", g_cache, ""));
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDX", "1h", A21, B21, &got), CT_E_NOT_FOUND);
+    ck_assert(!exists("%s/spot/BTCUSDX_1h.lock%s", g_cache, ""));
+    ck_assert(exists("%s/spot/BTCUSDT_1h.ctz%s", g_cache, ""));
+    ck_assert(exists("%s/spot/BTCUSDT_1h.json%s", g_cache, ""));
+    ck_assert(exists("%s/spot/BTCUSDT_1h.lock%s", g_cache, ""));
+    /* nobody listening: nothing downloaded, nothing left */
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_BASE_URL, "http://127.0.0.1:9"));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_RETRIES, 0));
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, &got), CT_E_NET);
+    ck_assert(!exists("%s/spot/ETHUSDT_1h.lock%s", g_cache, ""));
+    ck_assert_ptr_null(got);
+    ct_fetcher_destroy(f);
+}
+END_TEST
+
+/* Does process pid have a descriptor open on a path ending with suffix? */
+static int has_open(pid_t pid, const char *suffix)
+{
+    char dir[64], link[512], target[4096];
+    snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+    DIR *d = opendir(dir);
+    int found = 0;
+    struct dirent *e;
+    while (d && !found && (e = readdir(d)) != NULL) {
+        snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        size_t ls = strlen(suffix);
+        found = (size_t)n >= ls && strcmp(target + n - ls, suffix) == 0;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+START_TEST(test_lock_file_replaced)
+{
+    /* A fetch that cached nothing removes its lock file while it holds it. A fetch that was
+     * waiting on that file must not take its lock as the lock: here the test plays the holder,
+     * replaces the file (as a third fetch arriving then would create it) and keeps the new one
+     * locked; the waiting fetch must go on waiting until that one is released. */
+    char dir[2048], lockp[2100];
+    snprintf(dir, sizeof(dir), "%s/spot", g_cache);
+    snprintf(lockp, sizeof(lockp), "%s/BTCUSDT_1h.lock", dir);
+    ck_assert_int_eq(mkdir(g_cache, 0755), 0);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) /* start once the test holds the lock */
+            _exit(2);
+        ct_fetcher *f = NULL;
+        ct_feed *got = NULL;
+        int rc = 1;
+        if (ct_fetcher_create(&f) == CT_OK && ct_fetcher_set_str(f, CT_FETCH_BASE_URL, g_mock.url) == CT_OK &&
+            ct_fetcher_set_str(f, CT_FETCH_CACHE_DIR, g_cache) == CT_OK &&
+            ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + 48 * IV_H, &got) == CT_OK &&
+            ct_feed_len(got) == 48)
+            rc = 0;
+        ct_feed_destroy(got);
+        ct_fetcher_destroy(f);
+        _exit(rc);
+    }
+    close(go[0]);
+    int old = open(lockp, O_RDWR | O_CREAT, 0644);
+    ck_assert_int_ge(old, 0);
+    ck_assert_int_eq(flock(old, LOCK_EX), 0);
+    ck_assert_int_eq(write(go[1], "x", 1), 1);
+    close(go[1]);
+    /* wait until the child has the old file open (it then waits for its lock) */
+    for (int i = 0; i < 1000 && !has_open(pid, "/spot/BTCUSDT_1h.lock"); i++)
+        usleep(10000);
+    ck_assert_int_eq(unlink(lockp), 0);
+    int fresh = open(lockp, O_RDWR | O_CREAT | O_EXCL, 0644);
+    ck_assert_int_ge(fresh, 0);
+    ck_assert_int_eq(flock(fresh, LOCK_EX), 0);
+    close(old); /* the child gets the lock of a file no longer in the cache */
+    /* a fetch that went on would ask for the server time at once */
+    int status = 0;
+    for (int i = 0; i < 100; i++) {
+        usleep(10000);
+        ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0 && ct_mock_count(&g_mock, "", NULL, 0) == 0,
+                      "the fetch ran while another held the cache lock");
+    }
+    close(fresh);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/klines", NULL, 0), 1);
+}
+END_TEST
+
 /* A child process that fetches the whole 1m file into the cache (one transfer at a time). */
 static pid_t spawn_fetch_child(int checkpoint_rows)
 {
@@ -410,6 +530,8 @@ int main(void)
     tcase_add_test(tc, test_cache_extend_both_ends);
     tcase_add_test(tc, test_cache_exchange_gaps);
     tcase_add_test(tc, test_cache_damaged);
+    tcase_add_test(tc, test_failed_fetch_leaves_nothing);
+    tcase_add_test(tc, test_lock_file_replaced);
     tcase_add_test(tc, test_resume_after_kill);
     tcase_add_test(tc, test_two_processes);
     tcase_add_test(tc, test_cli_fetch);

@@ -488,6 +488,89 @@ START_TEST(errors_and_oom)
 }
 END_TEST
 
+/* The const calls may run on several threads at once (optimizer.h), so their failures go to the
+ * calling thread's ct_last_error only and leave the optimizer's message alone (writing it would
+ * race between the readers). The message of the last failing non-const call stays. */
+START_TEST(readonly_failures_keep_handle)
+{
+    ct_optimizer *o = make_opt(1);
+    char *txt = (char *)1;
+    ck_assert_status(ct_optimizer_json(o, 0, &txt), CT_E_STATE); /* no table before a run */
+    ck_assert_ptr_null(txt);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_json: no table yet (run first)");
+    ck_assert_str_eq(ct_optimizer_errmsg(o), "");
+    ck_assert_status(ct_optimizer_csv(o, &txt), CT_E_STATE);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_csv: no table yet (run first)");
+    ck_assert_status(ct_optimizer_set_objective(o, "sharpe", 1), CT_E_NOT_FOUND); /* recorded on o */
+    const char *kept = "optimizer: unknown metric 'sharpe' (see cryptota metrics)";
+    ck_assert_str_eq(ct_optimizer_errmsg(o), kept);
+    ck_assert_ok(ct_optimizer_run(o));
+    int64_t idx;
+    double v, vals[4];
+    int32_t n;
+    char *js = NULL;
+    ck_assert_status(ct_optimizer_row(o, 99, &idx, &v), CT_E_RANGE);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_row: rank 99 is outside the table (15 rows)");
+    ck_assert_status(ct_optimizer_row_params(o, 0, NULL, 4, &n), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_row_params: values NULL with cap 4");
+    ck_assert_status(ct_optimizer_row_metrics(o, -1, vals, 4, &n), CT_E_RANGE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "ct_optimizer_row_metrics: rank -1"));
+    ck_assert_status(ct_optimizer_row_metric(o, 0, "nope", &v), CT_E_NOT_FOUND);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_row_metric: metric 'nope' is not kept per row");
+    ck_assert_status(ct_optimizer_row_params_json(o, 0, NULL), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_row_params_json: out is NULL");
+    ck_assert_status(ct_optimizer_json(o, -1, &js), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_json: top_k -1 is negative");
+    ck_assert_status(ct_optimizer_csv(o, NULL), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_optimizer_csv: out is NULL");
+    ck_assert_str_eq(ct_optimizer_errmsg(o), kept);
+    ct_optimizer_destroy(o);
+}
+END_TEST
+
+/* A registered (plugin) class stays registered while an optimizer uses it: the optimizer keeps
+ * a pointer to the class and its workers create strategies from it when they run, so an
+ * unregister between create and run freed the class under the optimizer (a use-after-free
+ * under ASan). Unregistering is refused (CT_E_STATE) until the optimizer is destroyed. */
+static ct_status hold_bar(void *user, ct_ctx *ctx)
+{
+    (void)user;
+    (void)ctx;
+    return CT_OK;
+}
+
+START_TEST(class_held_while_in_use)
+{
+    load_feed();
+    static const ct_param_def params[1] = {
+        {sizeof(ct_param_def), CT_PARAM_INT, "period", 10, 1, 100, 1, "a period"}};
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "opt_held", "held by an optimizer",
+                                          params, 1, 0, NULL, NULL, NULL, hold_bar, NULL, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    const ct_strategy_class *c = ct_strategy_class_find("opt_held");
+    ck_assert_ptr_nonnull(c);
+    ct_optimizer *o;
+    ck_assert_ok(ct_optimizer_create(g_feed, c, &o));
+    ck_assert_status(ct_strategy_unregister("opt_held"), CT_E_STATE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "opt_held"));
+    ck_assert_ok(ct_optimizer_set_grid_json(o, "{\"period\":[5,10]}"));
+    ck_assert_ok(ct_optimizer_set_objective(o, "total_return", 1)); /* defined without trades */
+    ck_assert_ok(ct_optimizer_set_threads(o, 2));
+    ck_assert_ok(ct_optimizer_run(o));
+    ck_assert_int_eq(ct_optimizer_row_count(o), 2);
+    ct_walkforward *wf = NULL;
+    ck_assert_ok(ct_optimizer_walkforward(o, 1000, 500, 0, 0, CT_WF_BARS, &wf));
+    ck_assert_status(ct_strategy_unregister("opt_held"), CT_E_STATE);
+    ct_walkforward_destroy(wf);
+    ct_optimizer_destroy(o);
+    ck_assert_ok(ct_strategy_unregister("opt_held"));
+    /* a failed create holds nothing */
+    ck_assert_ok(ct_strategy_register(&vt));
+    ck_assert_status(ct_optimizer_create(g_feed, ct_strategy_class_find("opt_held"), NULL), CT_E_INVALID_ARG);
+    ck_assert_ok(ct_strategy_unregister("opt_held"));
+}
+END_TEST
+
 static void teardown(void)
 {
     ct_feed_destroy(g_feed);
@@ -509,6 +592,8 @@ static Suite *optimizer_suite(void)
     tcase_add_test(tc, progress_reports);
     tcase_add_test(tc, cancel_mid_run);
     tcase_add_test(tc, errors_and_oom);
+    tcase_add_test(tc, class_held_while_in_use);
+    tcase_add_test(tc, readonly_failures_keep_handle);
     suite_add_tcase(s, tc);
     return s;
 }

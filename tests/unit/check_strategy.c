@@ -1,8 +1,11 @@
 /*
  * Strategy classes: the registry and the built-in schemas, parameter validation (typed and
  * JSON), refused combinations, canonical parameter JSON, the R6 vtable size rules (smaller,
- * equal, larger with a zero tail, larger with a non-zero tail) and the allocation-failure walk.
+ * equal, larger with a zero tail, larger with a non-zero tail), schemas whose defaults or bounds
+ * do not fit their kind, creating strategies while another thread unregisters the class (run
+ * under ASan and TSan) and the allocation-failure walk.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +115,13 @@ START_TEST(params_typed)
     ck_assert_status(ct_strategy_create_by_name("nope", &s), CT_E_NOT_FOUND);
     ck_assert_ptr_null(s);
     ck_assert_status(ct_strategy_create(NULL, &s), CT_E_INVALID_ARG);
+    /* every constructor sets *out to NULL on failure, a NULL source included */
+    ct_strategy *cl = (ct_strategy *)&cl;
+    ck_assert_status(ct_strategy_clone(NULL, &cl), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(cl);
+    cl = (ct_strategy *)&cl;
+    ck_assert_status(ct_strategy_create_by_name(NULL, &cl), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(cl);
 }
 END_TEST
 
@@ -247,6 +257,122 @@ START_TEST(schema_copy_and_abi)
 }
 END_TEST
 
+/* A default must be a value ct_strategy_set_f64 accepts and the bounds values of the kind:
+ * otherwise ct_strategy_validate refuses the defaults and the JSON echo changes them (an int
+ * 2.5 printed as 2.5, a bool 0.5 as true). Refused at registration, naming the parameter. */
+START_TEST(schema_kinds)
+{
+    static const struct {
+        int32_t kind;
+        double def, min, max, step;
+    } bad[] = {
+        {CT_PARAM_INT, 2.5, 1, 10, 1},  {CT_PARAM_INT, 2, 1.5, 10, 1}, {CT_PARAM_INT, 2, 1, 10.5, 1},
+        {CT_PARAM_INT, 2, 1, 10, 0.5},  {CT_PARAM_BOOL, 0.5, 0, 1, 0}, {CT_PARAM_BOOL, 0, 0, 0.5, 0},
+        {CT_PARAM_BOOL, 1, 0.5, 1, 0},  {CT_PARAM_REAL, 1, 0, 2, INFINITY},
+    };
+    ct_param_def p[2] = {{sizeof(ct_param_def), CT_PARAM_REAL, "ok", 1, 0, 2, 0, NULL},
+                         {sizeof(ct_param_def), CT_PARAM_INT, "bad_one", 0, 0, 0, 0, NULL}};
+    ct_strategy_vtable vt;
+    memset(&vt, 0, sizeof(vt));
+    vt.struct_size = sizeof(vt);
+    vt.name = "schema_kinds";
+    vt.params = p;
+    vt.n_params = 2;
+    vt.on_bar = dummy_bar;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        p[1].kind = bad[i].kind;
+        p[1].def = bad[i].def;
+        p[1].min = bad[i].min;
+        p[1].max = bad[i].max;
+        p[1].step = bad[i].step;
+        ck_assert_msg(ct_strategy_register(&vt) == CT_E_INVALID_ARG, "case %d registered", (int)i);
+        ck_assert_msg(strstr(ct_last_error(), "'bad_one'") != NULL, "case %d: %s", (int)i, ct_last_error());
+        ck_assert_ptr_null(ct_strategy_class_find("schema_kinds"));
+    }
+    /* what the kinds allow: an int with integral bounds and step, a bool fixed at 1 */
+    p[1] = (ct_param_def){sizeof(ct_param_def), CT_PARAM_INT, "bad_one", -3, -1e300, 1e300, 2, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ck_assert_ok(ct_strategy_unregister("schema_kinds"));
+    p[1] = (ct_param_def){sizeof(ct_param_def), CT_PARAM_BOOL, "bad_one", 1, 1, 1, 0, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    ct_strategy *s = NULL;
+    char *js = NULL;
+    ck_assert_ok(ct_strategy_create_by_name("schema_kinds", &s));
+    ck_assert_ok(ct_strategy_validate(s));
+    ck_assert_ok(ct_strategy_params_json(s, &js));
+    ck_assert_str_eq(js, "{\"ok\":1,\"bad_one\":true}");
+    ct_free(js);
+    ct_strategy_destroy(s);
+    ck_assert_ok(ct_strategy_unregister("schema_kinds"));
+}
+END_TEST
+
+/* ---- the registry under concurrent use ---- */
+
+/* One thread creates strategies of a class by name while another registers and unregisters it:
+ * the reference must be taken under the registry lock, or the creator reads the class after the
+ * other thread freed it (ASan: heap-use-after-free; TSan: a race with the free). The counts are
+ * bounded so that the test stays short under the sanitizers. */
+enum { RACE_ITERS = 200000 };
+
+static const ct_param_def k_race_params[] = {{sizeof(ct_param_def), CT_PARAM_INT, "n", 2, 1, 10, 1, "x"}};
+static const ct_strategy_vtable k_race_vt = {sizeof(ct_strategy_vtable), 0, "race", "d", k_race_params, 1, 0, NULL,
+                                             NULL, NULL, dummy_bar, NULL, NULL, NULL};
+
+typedef struct {
+    int64_t made;     /* strategies created */
+    int64_t bad;      /* wrong values or statuses seen */
+    int64_t cycles;   /* register + unregister pairs that succeeded */
+} race_counts;
+
+static void *race_creator(void *arg)
+{
+    race_counts *k = arg;
+    for (int i = 0; i < RACE_ITERS; i++) {
+        ct_strategy *s = NULL;
+        ct_status st = ct_strategy_create_by_name("race", &s);
+        if (st == CT_OK) {
+            k->made++;
+            k->bad += ct_strategy_values(s)[0] != 2;
+            ct_strategy_destroy(s);
+        } else {
+            k->bad += st != CT_E_NOT_FOUND;
+        }
+        char *js = NULL; /* the registry document reads every class too */
+        if (i % 64 == 0 && ct_strategy_classes_json(&js) == CT_OK)
+            ct_free(js);
+    }
+    return NULL;
+}
+
+static void *race_cycler(void *arg)
+{
+    race_counts *k = arg;
+    for (int i = 0; i < RACE_ITERS; i++) {
+        ct_status st = ct_strategy_register(&k_race_vt);
+        /* unregister is refused (CT_E_STATE) while a strategy of the class lives */
+        if (ct_strategy_unregister("race") == CT_OK && st == CT_OK)
+            k->cycles++;
+    }
+    return NULL;
+}
+
+START_TEST(registry_race)
+{
+    pthread_t a, b;
+    race_counts ka = {0, 0, 0}, kb = {0, 0, 0};
+    ck_assert_int_eq(pthread_create(&a, NULL, race_creator, &ka), 0);
+    ck_assert_int_eq(pthread_create(&b, NULL, race_cycler, &kb), 0);
+    ck_assert_int_eq(pthread_join(a, NULL), 0);
+    ck_assert_int_eq(pthread_join(b, NULL), 0);
+    ck_assert_int_eq(ka.bad, 0);
+    ck_assert_int_gt(kb.cycles, 0);
+    ct_strategy_unregister("race");
+    ck_assert_ptr_null(ct_strategy_class_find("race"));
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 START_TEST(oom_walk)
 {
     int done = 0;
@@ -302,6 +428,8 @@ static Suite *strategy_suite(void)
     tcase_add_test(tc, params_json);
     tcase_add_test(tc, vtable_abi);
     tcase_add_test(tc, schema_copy_and_abi);
+    tcase_add_test(tc, schema_kinds);
+    tcase_add_test(tc, registry_race);
     tcase_add_test(tc, oom_walk);
     suite_add_tcase(s, tc);
     return s;
