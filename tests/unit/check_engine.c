@@ -15,6 +15,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,24 +67,34 @@ static void register_script(void)
         ck_assert_ok(ct_strategy_register(&vt));
 }
 
+/* Run the registered class `name` over the 5-bar feed with a JSON config (NULL: defaults):
+ * the run's status, its result in *out and the engine's message in msg[cap]. */
+static ct_status run_class(const char *name, const char *config, ct_result **out, char *msg, size_t cap)
+{
+    ct_feed *f = feed5();
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    if (config)
+        ck_assert_ok(ct_engine_configure_json(e, config));
+    ck_assert_ok(ct_strategy_create_by_name(name, &s));
+    ct_status st = ct_engine_run(e, f, s, out);
+    if (msg)
+        snprintf(msg, cap, "%s", ct_engine_errmsg(e));
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+    return st;
+}
+
 /* Run the script over the 5-bar feed with a JSON config; returns the result. */
 static ct_result *run_script(script_fn fn, const char *config)
 {
     register_script();
     g_script = fn;
     g_fills = 0;
-    ct_feed *f = feed5();
-    ct_engine *e = NULL;
-    ct_strategy *s = NULL;
     ct_result *r = NULL;
-    ck_assert_ok(ct_engine_create(&e));
-    if (config)
-        ck_assert_ok(ct_engine_configure_json(e, config));
-    ck_assert_ok(ct_strategy_create_by_name("test_script", &s));
-    ck_assert_ok(ct_engine_run(e, f, s, &r));
-    ct_strategy_destroy(s);
-    ct_engine_destroy(e);
-    ct_feed_destroy(f);
+    ck_assert_ok(run_class("test_script", config, &r, NULL, 0));
     return r;
 }
 
@@ -1065,17 +1076,11 @@ START_TEST(stale_error_message)
     static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "test_stale", NULL, NULL, 0, 0, NULL,
                                           NULL, NULL, stale_bar, stale_fill, NULL, NULL};
     ck_assert_ok(ct_strategy_register(&vt));
-    ct_feed *f = feed5();
-    ct_engine *e = NULL;
-    ct_strategy *s = NULL;
     ct_result *r = NULL;
-    ck_assert_ok(ct_engine_create(&e));
-    ck_assert_ok(ct_strategy_create_by_name("test_stale", &s));
-    ck_assert_status(ct_engine_run(e, f, s, &r), CT_E_PLUGIN);
-    ck_assert_str_eq(ct_engine_errmsg(e), "strategy 'test_stale': on_bar returned CT_E_RANGE at bar 3");
-    ct_strategy_destroy(s);
-    ct_engine_destroy(e);
-    ct_feed_destroy(f);
+    char msg[256];
+    ck_assert_status(run_class("test_stale", NULL, &r, msg, sizeof(msg)), CT_E_PLUGIN);
+    ck_assert_ptr_null(r);
+    ck_assert_str_eq(msg, "strategy 'test_stale': on_bar returned CT_E_RANGE at bar 3");
     ck_assert_ok(ct_strategy_unregister("test_stale"));
 }
 END_TEST
