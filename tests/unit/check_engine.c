@@ -256,23 +256,14 @@ START_TEST(close_at_end_no_orders_after)
                                           NULL, NULL, end_bar, end_fill, NULL, NULL};
     ck_assert_ok(ct_strategy_register(&vt));
     for (int mode = 0; mode < 2; mode++) {
-        ct_feed *f = feed5();
-        ct_engine *e = NULL;
-        ct_strategy *s = NULL;
         ct_result *r = NULL;
-        ck_assert_ok(ct_engine_create(&e));
-        ck_assert_ok(ct_engine_configure_json(e, mode ? "{\"close_at_end\":true,\"fill\":\"close\"}"
-                                                      : "{\"close_at_end\":true}"));
-        ck_assert_ok(ct_strategy_create_by_name("test_end", &s));
         g_end_fills = 0;
-        ck_assert_ok(ct_engine_run(e, f, s, &r));
+        const char *cfg = mode ? "{\"close_at_end\":true,\"fill\":\"close\"}" : "{\"close_at_end\":true}";
+        ck_assert_ok(run_class("test_end", cfg, &r, NULL, 0));
         ck_assert_int_eq(g_end_fills, 1);
         ck_assert_int_eq(ct_result_trade_count(r), 1);
         ck_assert_int_eq(ct_result_pending_at_end(r), 1);
         ct_result_destroy(r);
-        ct_strategy_destroy(s);
-        ct_engine_destroy(e);
-        ct_feed_destroy(f);
     }
     ck_assert_ok(ct_strategy_unregister("test_end"));
 }
