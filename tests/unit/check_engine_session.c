@@ -95,6 +95,21 @@ static ct_status broker(void *user, int32_t event, int64_t id, int32_t type, dou
     return CT_OK;
 }
 
+/* A session of the registered class `name` on 1-minute bars of "X", with default settings (the
+ * session keeps what it needs of the engine and the strategy). */
+static ct_session *open_session(const char *name)
+{
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_session *ss = NULL;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_strategy_create_by_name(name, &s));
+    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    return ss;
+}
+
 START_TEST(session_host_broker)
 {
     ct_engine *e = NULL;
@@ -198,15 +213,8 @@ static ct_session *attached_session(event_log *log)
                                           NULL, NULL, attached_bar, NULL, NULL, NULL};
     ct_status st = ct_strategy_register(&vt);
     ck_assert(st == CT_OK || st == CT_E_STATE); /* registered by an earlier call */
-    ct_engine *e = NULL;
-    ct_strategy *s = NULL;
-    ct_session *ss = NULL;
-    ck_assert_ok(ct_engine_create(&e));
-    ck_assert_ok(ct_strategy_create_by_name("session_attached", &s));
-    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ct_session *ss = open_session("session_attached");
     ck_assert_ok(ct_session_set_broker(ss, log_events, log));
-    ct_strategy_destroy(s);
-    ct_engine_destroy(e);
     /* bar 0 places the entry, which the host fills; bar 1 the stop-loss and take-profit */
     ck_assert_ok(ct_session_push(ss, 0, 100, 101, 99, 100, 1));
     ck_assert_int_eq(log->n, 1);
@@ -338,19 +346,12 @@ START_TEST(session_on_start_indicator)
     static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_ind", NULL, NULL, 0, 0, NULL,
                                           NULL, sind_start, sind_bar, NULL, NULL, NULL};
     ck_assert_ok(ct_strategy_register(&vt));
-    ct_engine *e = NULL;
-    ct_strategy *s = NULL;
-    ct_session *ss = NULL;
-    ck_assert_ok(ct_engine_create(&e));
-    ck_assert_ok(ct_strategy_create_by_name("session_ind", &s));
-    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ct_session *ss = open_session("session_ind");
     g_sbars = 0;
     for (int i = 0; i < 4; i++) /* closes 1, 2, 3, 4: SMA(2) at bar t >= 1 is t + 0.5 */
         ck_assert_ok(ct_session_push(ss, i * 60000, i + 1, i + 1, i + 1, i + 1, 1));
     ck_assert_int_eq(g_sbars, 4);
     ct_session_destroy(ss);
-    ct_strategy_destroy(s);
-    ct_engine_destroy(e);
     ck_assert_ok(ct_strategy_unregister("session_ind"));
 }
 END_TEST
@@ -371,19 +372,12 @@ START_TEST(session_stale_message)
     static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_stale", NULL, NULL, 0, 0, NULL,
                                           NULL, NULL, stale_bar, NULL, NULL, NULL};
     ck_assert_ok(ct_strategy_register(&vt));
-    ct_engine *e = NULL;
-    ct_strategy *s = NULL;
-    ct_session *ss = NULL;
-    ck_assert_ok(ct_engine_create(&e));
-    ck_assert_ok(ct_strategy_create_by_name("session_stale", &s));
-    ck_assert_ok(ct_session_create(e, s, "X", 60000, &ss));
+    ct_session *ss = open_session("session_stale");
     for (int i = 0; i < 3; i++)
         ck_assert_ok(ct_session_push(ss, i * 60000, 1, 1, 1, 1, 1));
     ck_assert_status(ct_session_push(ss, 3 * 60000, 1, 1, 1, 1, 1), CT_E_PLUGIN);
     ck_assert_str_eq(ct_session_errmsg(ss), "strategy 'session_stale': on_bar returned CT_E_RANGE at bar 3");
     ct_session_destroy(ss);
-    ct_strategy_destroy(s);
-    ct_engine_destroy(e);
     ck_assert_ok(ct_strategy_unregister("session_stale"));
 }
 END_TEST
