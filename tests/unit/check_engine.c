@@ -67,11 +67,11 @@ static void register_script(void)
         ck_assert_ok(ct_strategy_register(&vt));
 }
 
-/* Run the registered class `name` over the 5-bar feed with a JSON config (NULL: defaults):
- * the run's status, its result in *out and the engine's message in msg[cap]. */
-static ct_status run_class(const char *name, const char *config, ct_result **out, char *msg, size_t cap)
+/* Run the registered class `name` over feed f with a JSON config (NULL: defaults): the run's
+ * status, its result in *out and the engine's message in msg[cap]. Takes f. */
+static ct_status run_class_on(ct_feed *f, const char *name, const char *config, ct_result **out, char *msg,
+                              size_t cap)
 {
-    ct_feed *f = feed5();
     ct_engine *e = NULL;
     ct_strategy *s = NULL;
     ck_assert_ok(ct_engine_create(&e));
@@ -85,6 +85,12 @@ static ct_status run_class(const char *name, const char *config, ct_result **out
     ct_engine_destroy(e);
     ct_feed_destroy(f);
     return st;
+}
+
+/* The same over the 5-bar feed. */
+static ct_status run_class(const char *name, const char *config, ct_result **out, char *msg, size_t cap)
+{
+    return run_class_on(feed5(), name, config, out, msg, cap);
 }
 
 /* Run the script over the 5-bar feed with a JSON config; returns the result. */
@@ -1015,15 +1021,11 @@ START_TEST(empty_feed)
     ck_assert_ok(ct_strategy_register(&k_nb_vt));
     for (int mode = 0; mode < 2; mode++) {
         ct_feed *f = NULL;
-        ct_engine *e = NULL;
-        ct_strategy *s = NULL;
         ct_result *r = NULL;
         ck_assert_ok(ct_feed_create("TEST", 60000, &f));
-        ck_assert_ok(ct_engine_create(&e));
-        ck_assert_ok(ct_engine_configure_json(e, mode ? "{\"fill\":\"close\",\"close_at_end\":true}" : "{}"));
-        ck_assert_ok(ct_strategy_create_by_name("test_nobar", &s));
         g_started = g_finished = 0;
-        ck_assert_ok(ct_engine_run(e, f, s, &r));
+        ck_assert_ok(run_class_on(f, "test_nobar", mode ? "{\"fill\":\"close\",\"close_at_end\":true}" : "{}", &r,
+                                  NULL, 0));
         ck_assert_int_eq(g_started, 1);
         ck_assert_int_eq(g_finished, 1);
         ck_assert_int_eq(ct_result_len(r), 0);
@@ -1031,9 +1033,6 @@ START_TEST(empty_feed)
         ck_assert_int_eq(ct_result_pending_at_end(r), 1);
         EQ(ct_result_final_equity(r), 10000);
         ct_result_destroy(r);
-        ct_strategy_destroy(s);
-        ct_engine_destroy(e);
-        ct_feed_destroy(f);
     }
     ck_assert_ok(ct_strategy_unregister("test_nobar"));
 }
