@@ -41,7 +41,7 @@ enum {
     CT_ENGINE_CAPITAL = 100,          /**< [capital] initial cash, [1e-9, 1e18] (10000) */
     CT_ENGINE_FILL = 101,             /**< [fill] CT_FILL_NEXT_OPEN (default) or CT_FILL_CLOSE */
     CT_ENGINE_CLOSE_AT_END = 102,     /**< [close_at_end] 0/1 (0): close an open position at the last close */
-    CT_ENGINE_PERIODS_PER_YEAR = 103, /**< [periods_per_year] >= 0 (0 = from the interval) */
+    CT_ENGINE_PERIODS_PER_YEAR = 103, /**< [periods_per_year] 0 .. 1e12 (0 = from the interval) */
     CT_ENGINE_RISK_FREE = 104,        /**< [risk_free] per-period risk-free rate (0) */
     CT_ENGINE_METRICS_FREQ = 105,     /**< [metrics_freq] CT_FREQ_BAR (default) or CT_FREQ_DAILY */
     CT_ENGINE_STOP_FIRST = 106,       /**< [stop_first] 0/1 (1): a stop fills before a limit in the same bar */
