@@ -79,9 +79,11 @@ typedef struct ct_walkforward ct_walkforward;
  * (never on a worker), about every 100 ms and once at the end.
  * @param user   the pointer given to ct_optimizer_set_progress.
  * @param done   combinations finished (evaluated or skipped) so far.
- * @param total  combinations to run in this call (the shard's share).
+ * @param total  combinations to run in this call (the shard's share). ct_optimizer_walkforward
+ *               searches the whole space on every window and counts over all of them: total is
+ *               windows x combinations and done never goes back.
  * @param best   best objective value so far (in the metric's own sign; NaN if none yet).
- * @param eta_s  estimated seconds left (NaN before the first combination finishes).
+ * @param eta_s  estimated seconds left in the call (NaN before the first combination finishes).
  * @return 0 to continue, non-zero to cancel (the run returns CT_E_CANCELLED). This holds for the
  *   final report too: the finished table is then discarded.
  */

@@ -155,6 +155,10 @@ struct ct_optimizer {
     int64_t shard_n;
     ct_progress_fn progress;
     void *progress_user;
+    /* a walk-forward's reports count over all its windows: the combinations of the windows
+     * before, the whole run's total (0: a single search) and its start */
+    int64_t prog_base, prog_total;
+    double prog_t0;
     atomic_int cancel;
     int32_t merged;
     /* the table of the last run */

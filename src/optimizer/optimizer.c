@@ -644,11 +644,17 @@ static int report(search_job *j, double t0)
     int64_t done = j->done;
     double best = j->best_key;
     pthread_mutex_unlock(&j->mu);
+    int64_t total = j->count;
+    if (o->prog_total > 0) { /* a walk-forward window: the whole run's counts and time */
+        done += o->prog_base;
+        total = o->prog_total;
+        t0 = o->prog_t0;
+    }
     double el = ct__mono_s() - t0;
-    double eta = done > 0 ? el / (double)done * (double)(j->count - done) : (double)NAN;
+    double eta = done > 0 ? el / (double)done * (double)(total - done) : (double)NAN;
     if (!isnan(best) && !o->maximize)
         best = -best;
-    return o->progress(o->progress_user, done, j->count, best, eta) != 0;
+    return o->progress(o->progress_user, done, total, best, eta) != 0;
 }
 
 ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *tab, int64_t *evaluated,

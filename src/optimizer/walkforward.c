@@ -384,6 +384,10 @@ ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test,
     for (int32_t c = 0; c < nm; c++)
         if (strcmp(o->metric_names[c], "cagr") == 0)
             cagr_col = c;
+    /* every window searches the whole space: progress counts over all of them */
+    o->prog_base = 0;
+    o->prog_total = nw * o->space.total;
+    o->prog_t0 = ct__mono_s();
     for (int64_t w = 0; w < nw; w++) {
         int64_t a = wf->lo[4 * w], b = wf->lo[4 * w + 1], c = wf->lo[4 * w + 2], d = wf->lo[4 * w + 3];
         ct_feed *tf = NULL;
@@ -396,6 +400,7 @@ ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test,
             goto out;
         }
         st = ct__optimizer_search(o, tf, &tab, &nev, &nsk, &nret, bc, 1);
+        o->prog_base += o->space.total;
         ct_feed_destroy(tf);
         if (st == CT_OK)
             st = ct__table_rank(&tab, &o->err);
@@ -494,6 +499,7 @@ ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test,
             wf->wfe = wf->st_metrics[ci] / is;
     }
 out:
+    o->prog_base = o->prog_total = 0; /* later searches report on their own */
     ct_strategy_destroy(strat);
     ct_engine_destroy(eng);
     ct__free(all);

@@ -241,6 +241,61 @@ START_TEST(best_parameter_recovered_and_stitched)
 }
 END_TEST
 
+typedef struct wf_progress {
+    int64_t calls, last_done, last_total, first_total;
+    int monotonic;
+} wf_progress;
+
+static int32_t wf_record(void *user, int64_t done, int64_t total, double best, double eta)
+{
+    (void)best;
+    (void)eta;
+    wf_progress *p = user;
+    if (p->calls == 0)
+        p->first_total = total;
+    if (done < p->last_done || total != p->first_total || done > total)
+        p->monotonic = 0;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+    return 0;
+}
+
+START_TEST(walkforward_progress_counts_every_window)
+{
+    /* 16 windows x 3 combinations: one count from 0 to 48, never back to 0 at a window (the
+     * reports of each window's search used to start over), then a plain run reports 3 */
+    const ct_strategy_class *cls = wf_class();
+    ct_feed *f = synthetic();
+    ct_optimizer *o;
+    ck_assert_ok(ct_optimizer_create(f, cls, &o));
+    ck_assert_ok(ct_optimizer_configure_engine_json(o, "{\"allow_short\":true}"));
+    ck_assert_ok(ct_optimizer_set_objective(o, "total_return", 1));
+    ck_assert_ok(ct_optimizer_set_grid_json(o, "{\"dir\":[-1,0,1]}"));
+    for (int32_t th = 1; th <= 2; th++) {
+        ck_assert_ok(ct_optimizer_set_threads(o, th));
+        wf_progress p = {0, 0, 0, 0, 1};
+        ck_assert_ok(ct_optimizer_set_progress(o, wf_record, &p));
+        ct_walkforward *wf;
+        ck_assert_ok(ct_optimizer_walkforward(o, 300, 100, 10, 0, CT_WF_BARS, &wf));
+        ck_assert_int_eq(ct_walkforward_window_count(wf), 16);
+        ct_walkforward_destroy(wf);
+        ck_assert_int_ge(p.calls, 16); /* at least each window's last report */
+        ck_assert_msg(p.monotonic, "threads %d: reports went back or changed total", (int)th);
+        ck_assert_int_eq(p.first_total, 48);
+        ck_assert_int_eq(p.last_done, 48);
+        wf_progress q = {0, 0, 0, 0, 1};
+        ck_assert_ok(ct_optimizer_set_progress(o, wf_record, &q));
+        ck_assert_ok(ct_optimizer_run(o));
+        ck_assert(q.monotonic);
+        ck_assert_int_eq(q.last_done, 3);
+        ck_assert_int_eq(q.last_total, 3);
+    }
+    ct_optimizer_destroy(o);
+    ct_feed_destroy(f);
+}
+END_TEST
+
 START_TEST(thread_affine_runs_on_calling_thread)
 {
     ct_strategy_vtable vt;
@@ -276,6 +331,7 @@ static Suite *wf_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, best_parameter_recovered_and_stitched);
     tcase_add_test(tc, thread_affine_runs_on_calling_thread);
+    tcase_add_test(tc, walkforward_progress_counts_every_window);
     suite_add_tcase(s, tc);
     return s;
 }
