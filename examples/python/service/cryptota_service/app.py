@@ -403,6 +403,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                "created_at": run.created_at.isoformat() + "Z" if run.created_at else None,
                "started_at": run.started_at.isoformat() + "Z" if run.started_at else None,
                "finished_at": run.finished_at.isoformat() + "Z" if run.finished_at else None}
+        # the counts behind progress: bars of a fetch, combinations of a search (every window's,
+        # for a walk-forward); null until the library reports them
+        out["progress_detail"] = json.loads(run.progress_detail) if run.progress_detail else None
         if run.shards_total:
             out["shards"] = {"total": run.shards_total, "done": run.shards_done}
         return out

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, create_engine, event, text)
+                        UniqueConstraint, create_engine, event, inspect, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, deferred, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -37,6 +37,9 @@ class Run(Base):
     kind = Column(String(16), nullable=False, index=True)
     status = Column(String(16), nullable=False, index=True)      # submitted running completed failed cancelled
     progress = Column(Float, nullable=False, default=0.0)
+    # the counts behind progress, JSON {"done", "total", "unit"} ("bars" of a fetch, "combinations"
+    # of a search); NULL until the library reports them
+    progress_detail = Column(Text)
     strategy = Column(String(64), nullable=False, index=True)  # "" for a fetch
     symbol = Column(String(32), nullable=False, index=True)
     timeframe = Column(String(8), nullable=False)
@@ -131,6 +134,16 @@ class Database:
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
+        # columns added after a release: create_all makes missing tables, not missing columns
+        for name, sql_type in (("progress_detail", "TEXT"),):
+            if name in {c["name"] for c in inspect(self.engine).get_columns("runs")}:
+                continue
+            try:
+                with self.engine.begin() as c:
+                    c.execute(text(f"ALTER TABLE runs ADD COLUMN {name} {sql_type}"))
+            except Exception:  # noqa: BLE001 - another process added it first
+                if name not in {c["name"] for c in inspect(self.engine).get_columns("runs")}:
+                    raise
 
     @contextmanager
     def session(self) -> Iterator[Any]:

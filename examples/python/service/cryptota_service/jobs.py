@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, update
 
@@ -71,15 +71,33 @@ class CancelCheck:
         return self._cancelled
 
 
-def _progress_cb(db: Database, job_id: str, lo: float = 0.0, span: float = 1.0):
-    last = [0.0]
+class _Progress:
+    """The library's progress callback for a job: stores the fraction and the counts behind it
+    (progress_detail) at most twice a second; final() gives the last counts seen, for the row of
+    the finished job (the last report may have come within the half second)."""
 
-    def cb(done: int, total: int) -> None:
+    def __init__(self, db: Database, job_id: str, unit: str) -> None:
+        self.db, self.job_id, self.unit = db, job_id, unit
+        self._last = 0.0
+        self._counts: Optional[Tuple[int, int]] = None
+
+    def _detail(self) -> Optional[str]:
+        if self._counts is None:
+            return None
+        return json.dumps({"done": self._counts[0], "total": self._counts[1], "unit": self.unit})
+
+    def __call__(self, done: int, total: int) -> None:
+        self._counts = (int(done), int(total))
         now = time.monotonic()
-        if total > 0 and now - last[0] >= 0.5:
-            last[0] = now
-            _set(db, job_id, ("running",), progress=lo + span * done / total)
-    return cb
+        if now - self._last >= 0.5:
+            self._last = now
+            values: Dict[str, Any] = {"progress_detail": self._detail()}
+            if total > 0:
+                values["progress"] = done / total
+            _set(self.db, self.job_id, ("running",), **values)
+
+    def final(self) -> Dict[str, Any]:
+        return {"progress_detail": self._detail()} if self._counts is not None else {}
 
 
 def _req_key(engine: Engine, req: Dict[str, Any]) -> Optional[str]:
@@ -99,7 +117,7 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
         req = json.loads(run.request)
         kind = run.kind
     if not _set(db, job_id, ("submitted", "running"), status="running", started_at=utcnow(),
-                progress=0.0, attempts=Run.attempts + 1):
+                progress=0.0, progress_detail=None, attempts=Run.attempts + 1):
         return
     logs.job_event(job_id, "running", kind=kind, worker=worker or socket.gethostname())
     cancel = CancelCheck(db, job_id, event)
@@ -108,9 +126,10 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
         if kind == "fetch":
             # progress is bars done / the library's estimate of the missing bars; the cancel
             # probe stops the download at the next page (completed pages stay in the cache)
+            prog = _Progress(db, job_id, "bars")
             cov = engine.fetch(req["symbol"], req["timeframe"], req["start_ms"], req["end_ms"],
-                               progress=_progress_cb(db, job_id), cancel=cancel)
-            values = dict(result=json.dumps(cov))
+                               progress=prog, cancel=cancel)
+            values = dict(result=json.dumps(cov), **prog.final())
         elif kind == "backtest":
             out = engine.backtest(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                   req["strategy"], req["parameters"], req["config"])
@@ -121,19 +140,20 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
                 cache.put(rk, out["cache_key"], {"result": out["result"], "report_html": out["report_html"],
                                                   "cache_key": out["cache_key"], "headline": out["headline"]})
         else:
+            prog = _Progress(db, job_id, "combinations")
             if req.get("walk_forward"):
                 doc = engine.walk_forward(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                           req["strategy"], req["parameter_grid"], req["config"],
                                           req["optimization_metric"], req["maximize"], req["walk_forward"],
-                                          req.get("min_trades", 0), progress=_progress_cb(db, job_id),
+                                          req.get("min_trades", 0), progress=prog,
                                           cancel=cancel)
             else:
                 doc = engine.optimize(req["symbol"], req["timeframe"], req.get("start_ms"), req.get("end_ms"),
                                       req["strategy"], req["parameter_grid"], req["config"],
                                       req["optimization_metric"], req["maximize"], req.get("min_trades", 0),
-                                      progress=_progress_cb(db, job_id), cancel=cancel)
+                                      progress=prog, cancel=cancel)
             report = doc.pop("__report_html", None)
-            values = dict(result=json.dumps(doc), report_html=report, **_opt_headline(doc))
+            values = dict(result=json.dumps(doc), report_html=report, **_opt_headline(doc), **prog.final())
         if cancel():
             raise Cancelled()
         if _set(db, job_id, ("running",), status="completed", progress=1.0, finished_at=utcnow(), **values):
@@ -349,7 +369,7 @@ class JobManager:
                      error="interrupted by a service restart and its stored request is unreadable")
                 logs.job_event(job_id, "failed", reason="restart")
                 continue
-            _set(self.db, job_id, ("running", "merging"), status="submitted", progress=0.0)
+            _set(self.db, job_id, ("running", "merging"), status="submitted", progress=0.0, progress_detail=None)
             logs.job_event(job_id, "resumed", kind=kind)
             self.dispatch(job_id, kind, req)
             out.append(job_id)

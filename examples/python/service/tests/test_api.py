@@ -186,6 +186,7 @@ def test_optimize_returns_the_library_table(client):
     assert doc == ref
     # 3 periods x 4 oversold levels (20, 25, 30, 35) = 12 combinations
     assert doc["total"] == 12 and len(doc["rows"]) == doc["evaluated"]
+    assert st["progress_detail"] == {"done": 12, "total": 12, "unit": "combinations"}, st
     assert "dsr" in doc and "pbo" in doc and doc["best"]["parameters"] == doc["rows"][0]["parameters"]
     assert client.get(f"/backtest/{job['job_id']}/report").status_code == 404
 
@@ -200,8 +201,35 @@ def test_walk_forward_option(client):
     ref = ct.walk_forward(feed, "rsi", grid=OPT["parameter_grid"], train=2000, test=1000, metric="sharpe_ratio",
                           config={"capital": 10000.0, "commission": 0.001})
     assert doc == json.loads(ref.to_json())
+    # the library counts every window's combinations (each searches the whole grid)
+    nw = len(doc["windows"])
+    assert nw > 1 and st["progress_detail"] == {"done": 12 * nw, "total": 12 * nw, "unit": "combinations"}, st
     r = client.get(f"/backtest/{job['job_id']}/report")
     assert r.status_code == 200 and "<svg" in r.text
+
+
+def test_a_database_from_before_progress_detail_is_upgraded(make_client):
+    # a runs table made before the progress_detail column existed: the next start adds it
+    # (create_all makes missing tables only), keeping the rows
+    from sqlalchemy import text
+    client = make_client()
+    job = submit(client)
+    assert wait_done(client, job["job_id"])["status"] == "completed"
+    svc = client.app.state.svc
+    svc.stop()
+    with svc.db.engine.begin() as c:
+        c.execute(text("ALTER TABLE runs DROP COLUMN progress_detail"))
+    svc.db.dispose()
+    client2 = make_client()
+    st = client2.get(f"/backtest/{job['job_id']}/status").json()
+    assert st["status"] == "completed" and st["progress_detail"] is None, st
+    opt = submit(client2, OPT, path="/backtest/optimize")
+    st = wait_done(client2, opt["job_id"])
+    assert st["progress_detail"] == {"done": 12, "total": 12, "unit": "combinations"}, st
+    # and a start on an up-to-date database changes nothing
+    client2.app.state.svc.stop()
+    client3 = make_client()
+    assert client3.get(f"/backtest/{opt['job_id']}/status").json()["progress_detail"]["done"] == 12
 
 
 def test_optimize_validation(make_client):
@@ -324,12 +352,16 @@ def test_async_fetch_is_a_job_with_progress_and_the_coverage(make_client):
         assert r.status_code == 202, r.text
         job = r.json()
         assert job["status"] == "submitted" and job["cached"] is False and len(job["job_id"]) == 32
-        seen = []
+        seen, counts = [], []
         end = time.monotonic() + 120
         while True:
             st = client.get(f"/backtest/{job['job_id']}/status").json()
             assert st["kind"] == "fetch"
             seen.append(st["progress"])
+            if st["progress_detail"] is not None:
+                d = st["progress_detail"]
+                assert d["unit"] == "bars" and 0 <= d["done"] <= d["total"], d
+                counts.append((d["done"], d["total"]))
             if st["status"] in ("completed", "failed", "cancelled"):
                 break
             assert time.monotonic() < end, st
@@ -337,6 +369,9 @@ def test_async_fetch_is_a_job_with_progress_and_the_coverage(make_client):
         assert st["status"] == "completed" and st["error"] is None, st
         assert seen == sorted(seen) and seen[-1] == 1.0  # bars done / the library's estimate, up to 1
         assert any(0 < p < 1 for p in seen), seen
+        # the bar counts behind it: 17,544 hours missing from the cache, all downloaded at the end
+        assert any(0 < d < t for d, t in counts), counts
+        assert st["progress_detail"] == {"done": 17544, "total": 17544, "unit": "bars"}, st
         body = client.get(f"/backtest/{job['job_id']}/results").json()
         assert body["kind"] == "fetch" and body["cache_key"] is None
         cov = body["result"]
