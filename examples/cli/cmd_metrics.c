@@ -62,7 +62,12 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Read a two-column CSV (`time_ms,value`, optional header). Returns 0 or prints an error naming the line. */
+/*
+ * Read a two-column CSV (`time_ms,value`, optional header). The rows are checked here, so an
+ * error names this file and its line (the library would number the rows of the series from 0,
+ * under the equity file's name): times strictly increasing, values finite and > 0 (levels), at
+ * least one row. Returns 0 or prints the error.
+ */
 static int read_two_columns(const char *cmd, const char *path, series *s)
 {
     size_t len = 0;
@@ -70,6 +75,8 @@ static int read_two_columns(const char *cmd, const char *path, series *s)
     if (!text)
         return cli_error(cmd, "cannot read '%s': %s", path, strerror(errno));
     char *p = text;
+    if (strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3; /* a UTF-8 byte order mark: else a header-less first row would pass for a header */
     int64_t line = 0;
     int rc = 0;
     while (*p) {
@@ -95,6 +102,15 @@ static int read_two_columns(const char *cmd, const char *path, series *s)
                 rc = cli_error(cmd, "%s line %lld: expected time_ms,value", path, (long long)line);
                 break;
             }
+            if (!(isfinite(v) && v > 0)) {
+                rc = cli_error(cmd, "%s line %lld: value %g is not finite and > 0", path, (long long)line, v);
+                break;
+            }
+            if (s->n > 0 && t <= s->t[s->n - 1]) {
+                rc = cli_error(cmd, "%s line %lld: time %lld is not after the previous row's %lld", path,
+                               (long long)line, t, (long long)s->t[s->n - 1]);
+                break;
+            }
             if (s->n == s->cap) {
                 int64_t nc = s->cap ? s->cap * 2 : 4096;
                 int64_t *nt = realloc(s->t, (size_t)nc * sizeof(int64_t));
@@ -118,6 +134,8 @@ static int read_two_columns(const char *cmd, const char *path, series *s)
         p = eol + 1;
     }
     free(text);
+    if (rc == 0 && s->n == 0) /* an empty or header-only file: no curve to score, not a curve of nulls */
+        rc = cli_error(cmd, "%s has no data rows (expected time_ms,value lines)", path);
     return rc;
 }
 
@@ -196,8 +214,8 @@ int cmd_metrics(int argc, char **argv)
     char *end;
     if (ppy_s) {
         ppy = strtod(ppy_s, &end);
-        if (end == ppy_s || *end || !(ppy > 0))
-            return cli_error(cmd, "--periods-per-year: '%s' is not a number > 0", ppy_s);
+        if (end == ppy_s || *end || !(ppy > 0) || !isfinite(ppy))
+            return cli_error(cmd, "--periods-per-year: '%s' is not a finite number > 0", ppy_s);
     }
     if (rf_s) {
         rf = strtod(rf_s, &end);

@@ -141,6 +141,8 @@ char *ct__config_json(const ct__config *c)
     for (int32_t i = 0; i < N_SETTINGS; i++) {
         const setting *s = &k_settings[i];
         double v = config_get(c, s->id);
+        if (v == 0.0)
+            v = 0.0; /* -0 is written as 0: the same setting, and the cache key hashes this text */
         k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s\"%s\":", i ? "," : "", s->key);
         if (s->kind == K_BOOL)
             k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s", v != 0 ? "true" : "false");

@@ -409,7 +409,7 @@ ct_status ct_metrics_from_equity(const int64_t *time_ms, const double *equity, i
                         !out ? "NULL out" : n < 0 ? "negative n" : nb < 0 ? "negative nb" :
                         (n > 0 && (!time_ms || !equity)) ? "NULL time_ms or equity" : "NULL benchmark arrays");
     if (!(periods_per_year >= 0) || !isfinite(periods_per_year))
-        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_from_equity: periods_per_year %g is not >= 0",
+        return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_from_equity: periods_per_year %g is not finite and >= 0",
                         periods_per_year);
     if (!isfinite(risk_free))
         return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_from_equity: risk_free is not finite");

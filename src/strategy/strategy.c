@@ -651,11 +651,14 @@ ct_status ct_strategy_validate(ct_strategy *s)
     return st;
 }
 
-/* Append a number in canonical form: integers without fraction, else 17 significant digits. */
+/* Append a number in canonical form: integers without fraction, else 17 significant digits.
+ * -0 is written as 0: both are the same setting, and the cache key hashes this text. */
 static size_t fmt_num(char *b, size_t cap, double v, int32_t kind)
 {
     if (kind == CT_PARAM_BOOL)
         return (size_t)snprintf(b, cap, "%s", v != 0.0 ? "true" : "false");
+    if (v == 0.0)
+        v = 0.0; /* -0.0 compares equal to 0.0: this stores +0.0 */
     if (v == floor(v) && fabs(v) < 1e15)
         return (size_t)snprintf(b, cap, "%.0f", v);
     return (size_t)snprintf(b, cap, "%.17g", v);

@@ -77,6 +77,69 @@ START_TEST(good_arguments_still_work)
 }
 END_TEST
 
+/* Writes `text` to <tmpdir>/<name> and returns the path (static storage, one per slot). */
+static const char *tmp_file(int slot, const char *name, const char *text)
+{
+    static char paths[2][1024];
+    snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", ct_test_tmpdir(), name);
+    FILE *f = fopen(paths[slot], "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+    return paths[slot];
+}
+
+/* `cryptota metrics` checks its CSV rows itself: an error names the file it is in (the benchmark's
+ * errors once came out under the equity file's name, numbered from 0), an empty or header-only
+ * file is an error instead of a table of nulls, and a benchmark file without rows is not quietly
+ * dropped. */
+START_TEST(metrics_csv_rows_are_checked)
+{
+    const char *eq = tmp_file(0, "cli_eq.csv", "time_ms,equity\n0,100\n1000,110\n2000,105\n");
+    const char *f = tmp_file(1, "cli_bench_ooo.csv", "time_ms,value\n0,5\n2000,6\n1000,7\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --benchmark '%s' --json", eq, f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "cli_bench_ooo.csv line 4: time 1000 is not after the previous row's 2000") != NULL,
+                  "%s", g_out);
+    remove(f);
+    f = tmp_file(1, "cli_bench_nan.csv", "time_ms,value\n0,5\n1000,nan\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --benchmark '%s'", eq, f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "cli_bench_nan.csv line 3: value nan is not finite and > 0") != NULL, "%s", g_out);
+    remove(f);
+    f = tmp_file(1, "cli_bench_hdr.csv", "time_ms,value\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --benchmark '%s' --json", eq, f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "cli_bench_hdr.csv has no data rows") != NULL, "%s", g_out);
+    remove(f);
+    f = tmp_file(1, "cli_eq_hdr.csv", "time_ms,equity\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --json", f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "cli_eq_hdr.csv has no data rows") != NULL, "%s", g_out);
+    remove(f);
+    f = tmp_file(1, "cli_eq_dup.csv", "time_ms,equity\n0,100\n1000,110\n1000,120\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s'", f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "cli_eq_dup.csv line 4: time 1000 is not after the previous row's 1000") != NULL, "%s",
+                  g_out);
+    remove(f);
+    /* a byte order mark does not turn a header-less first row into a header */
+    f = tmp_file(1, "cli_eq_bom.csv", "\xEF\xBB\xBF" "0,100\n1000,110\n2000,99\n");
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --json", f);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 0);
+    ck_assert_msg(strstr(g_out, "\"total_return\": -0.01") != NULL, "%s", g_out); /* 99/100 - 1 */
+    remove(f);
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --periods-per-year inf", eq);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "--periods-per-year: 'inf' is not a finite number > 0") != NULL, "%s", g_out);
+    /* the good file still works: 105/100 - 1 */
+    snprintf(g_args, sizeof(g_args), "metrics '%s' --json", eq);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 0);
+    ck_assert_msg(strstr(g_out, "\"total_return\": 0.05") != NULL, "%s", g_out);
+    remove(eq);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -86,6 +149,7 @@ int main(void)
     tcase_add_test(tc, missing_value_and_flag_value);
     tcase_add_test(tc, integers_are_checked);
     tcase_add_test(tc, good_arguments_still_work);
+    tcase_add_test(tc, metrics_csv_rows_are_checked);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }

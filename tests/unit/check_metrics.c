@@ -677,6 +677,9 @@ START_TEST(test_from_equity_errors)
     ck_assert_status(ct_metrics_from_equity(NULL, e, 3, NULL, NULL, 0, 0, 0, 0, &m), CT_E_INVALID_ARG);
     ck_assert_ptr_null(m);
     ck_assert_status(ct_metrics_from_equity(t, e, 3, NULL, NULL, 0, -1, 0, 0, &m), CT_E_INVALID_ARG);
+    /* an infinite A is refused as not finite (the message once said "inf is not >= 0") */
+    ck_assert_status(ct_metrics_from_equity(t, e, 3, NULL, NULL, 0, CT__INF, 0, 0, &m), CT_E_INVALID_ARG);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_from_equity: periods_per_year inf is not finite and >= 0");
     ck_assert_status(ct_metrics_from_equity(t, e, 3, NULL, NULL, 0, 0, 0, 0x10, &m), CT_E_INVALID_ARG);
     ck_assert_status(ct_metrics_from_equity(t, e, 3, NULL, NULL, 2, 0, 0, 0, &m), CT_E_INVALID_ARG);
     double bad[3] = {1, -2, 3};

@@ -230,6 +230,59 @@ START_TEST(test_cache_key)
 }
 END_TEST
 
+/* The key of a run of `rsi` over a small wave with one engine setting and one parameter given. */
+static void run_key(double commission, double oversold, char key[65], char **config, char **params)
+{
+    enum { N = 60 };
+    int64_t t[N];
+    double o[N], h[N], l[N], c[N], v[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = 1700000000000LL + (int64_t)i * 3600000;
+        c[i] = 100 + 5 * sin(i * 0.3);
+        o[i] = c[i];
+        h[i] = c[i] + 1;
+        l[i] = c[i] - 1;
+        v[i] = 1;
+    }
+    ct_feed *f = NULL;
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_ok(ct_feed_from_arrays("BTCUSDT", 3600000, t, o, h, l, c, v, N, 0, &f));
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_engine_set_f64(e, CT_ENGINE_COMMISSION, commission));
+    ck_assert_ok(ct_strategy_create_by_name("rsi", &s));
+    ck_assert_ok(ct_strategy_set_f64(s, "oversold", oversold));
+    ck_assert_ok(ct_engine_run(e, f, s, &r));
+    ck_assert_ok(ct_result_cache_key(r, key, 65));
+    *config = ct__strdup(ct_result_config_json(r));
+    *params = ct__strdup(ct_result_params_json(r));
+    ct_result_destroy(r);
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+}
+
+/* -0.0 and 0.0 are the same setting: the canonical JSON writes both as 0 and the key is equal
+ * (the config and parameters once read "commission":-0 and "oversold":-0, so the key differed). */
+START_TEST(test_cache_key_signed_zero)
+{
+    char ka[65], kb[65];
+    char *ca, *cb, *pa, *pb;
+    run_key(0.0, 0.0, ka, &ca, &pa);
+    run_key(-0.0, -0.0, kb, &cb, &pb);
+    ck_assert_msg(strstr(cb, "\"commission\":0,") != NULL, "%s", cb);
+    ck_assert_msg(strstr(pb, "\"oversold\":0,") != NULL, "%s", pb);
+    ck_assert_str_eq(ca, cb);
+    ck_assert_str_eq(pa, pb);
+    ck_assert_str_eq(ka, kb);
+    ct__free(ca);
+    ct__free(cb);
+    ct__free(pa);
+    ct__free(pb);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("result_json");
@@ -238,6 +291,7 @@ int main(void)
     tcase_add_test(tc, test_downsampling_keeps_extremes);
     tcase_add_test(tc, test_empty_result);
     tcase_add_test(tc, test_cache_key);
+    tcase_add_test(tc, test_cache_key_signed_zero);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }
