@@ -46,9 +46,10 @@ export interface LogRecord {
 /**
  * Route the library's log lines to `fn`, always called on the main thread (exceptions it throws
  * are ignored); null or no argument restores the stderr sink. Lines of library threads reach it
- * while an asynchronous call runs, but go to stderr during a synchronous call that runs several
- * library threads (optimizeSync with threads != 1, loading a .ctz). Setting the first handler or
- * removing the last throws StateError while an asynchronous call is running.
+ * while an asynchronous call runs; during a synchronous call that runs several library threads
+ * (optimizeSync with threads != 1, loading a .ctz) the library holds them, and they reach it, in
+ * order, as the call returns. Setting the first handler or removing the last throws StateError
+ * while an asynchronous call is running.
  */
 export function setLogHandler(fn?: ((record: LogRecord) => void) | null): void;
 

@@ -38,6 +38,23 @@ typedef void (*ct_log_fn)(void *user, int32_t level, const char *json_line);
  */
 CT_API void ct_set_log_callback(ct_log_fn fn, void *user);
 
+/**
+ * Hold log lines: until the matching ct_log_release, the lines of every thread are kept in
+ * memory, in order, instead of going to the sink. For a host whose sink runs on one thread only
+ * (Node's koffi calls JavaScript on the main thread), around a call that blocks that thread
+ * while library threads log. Holds nest, process-wide; at most 8 MiB of lines are kept, and
+ * later ones are counted (the release reports how many were dropped).
+ * @return CT_OK, or CT_E_STATE if 2^31 - 1 holds are open. @threadsafety any thread. @since 0.1
+ */
+CT_API ct_status ct_log_hold(void);
+
+/**
+ * End a hold. The outermost release hands the held lines, in order, to the sink that is set
+ * now, on the calling thread, before it returns.
+ * @return CT_OK, or CT_E_STATE if no hold is open. @threadsafety any thread. @since 0.1
+ */
+CT_API ct_status ct_log_release(void);
+
 /** Set the minimum level that is emitted. @return CT_OK or CT_E_RANGE. @since 0.1 */
 CT_API ct_status ct_set_log_level(int32_t level);
 

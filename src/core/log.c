@@ -17,6 +17,20 @@ static ct_log_fn g_fn;
 static void *g_user;
 static atomic_int g_level = -1; /* -1: not read from CRYPTOTA_LOG yet */
 
+/* Held lines (ct_log_hold), in the order they took the lock; depth, list and counts under
+ * g_sink_lock (the depth is also read without it, to allocate a line's node outside the lock:
+ * the host allocator is not called under it). */
+typedef struct held_line {
+    struct held_line *next;
+    int32_t level;
+    char text[];
+} held_line;
+#define CT__HOLD_CAP ((size_t)8 << 20) /* bytes of text kept; later lines are counted, not kept */
+static atomic_int g_hold;
+static held_line *g_held, **g_held_tail = &g_held;
+static size_t g_held_bytes;
+static int64_t g_held_dropped;
+
 const char *ct_log_level_name(int32_t level)
 {
     if (level < CT_LOG_TRACE || level > CT_LOG_OFF)
@@ -100,16 +114,84 @@ void ct__log(int32_t level, const char *module, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     ct__json_escape(esc, sizeof(esc), msg);
-    snprintf(line, sizeof(line), "{\"ts_ms\":%lld,\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}",
-             (long long)ct__now_ms(), ct_log_level_name(level), module ? module : "core", esc);
+    int len = snprintf(line, sizeof(line), "{\"ts_ms\":%lld,\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}",
+                       (long long)ct__now_ms(), ct_log_level_name(level), module ? module : "core", esc);
+    size_t n = len < 0 ? 0 : (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;
+    held_line *h = atomic_load(&g_hold) > 0 ? ct__malloc(sizeof(held_line) + n + 1) : NULL;
     pthread_mutex_lock(&g_sink_lock); /* not held during the call: a sink may swap the sink */
+    if (atomic_load(&g_hold) > 0) {
+        if (h && g_held_bytes + n <= CT__HOLD_CAP) {
+            h->next = NULL;
+            h->level = level;
+            memcpy(h->text, line, n + 1);
+            *g_held_tail = h;
+            g_held_tail = &h->next;
+            g_held_bytes += n;
+            h = NULL;
+        } else {
+            g_held_dropped++; /* out of room or of memory: counted, reported at the release */
+        }
+        pthread_mutex_unlock(&g_sink_lock);
+        ct__free(h);
+        return;
+    }
     ct_log_fn fn = g_fn;
     void *user = g_user;
     pthread_mutex_unlock(&g_sink_lock);
+    ct__free(h); /* the hold ended meanwhile */
     if (fn)
         fn(user, level, line);
     else
         fprintf(stderr, "%s\n", line);
+}
+
+ct_status ct_log_hold(void)
+{
+    pthread_mutex_lock(&g_sink_lock);
+    int depth = atomic_load(&g_hold);
+    if (depth < INT32_MAX)
+        atomic_store(&g_hold, depth + 1);
+    pthread_mutex_unlock(&g_sink_lock);
+    if (depth == INT32_MAX)
+        return ct__fail(NULL, CT_E_STATE, "ct_log_hold: %d holds are open", (int)depth);
+    return CT_OK;
+}
+
+ct_status ct_log_release(void)
+{
+    pthread_mutex_lock(&g_sink_lock);
+    int depth = atomic_load(&g_hold);
+    if (depth == 0) {
+        pthread_mutex_unlock(&g_sink_lock);
+        return ct__fail(NULL, CT_E_STATE, "ct_log_release: no ct_log_hold is open");
+    }
+    atomic_store(&g_hold, depth - 1);
+    held_line *list = NULL;
+    int64_t dropped = 0;
+    if (depth == 1) { /* the outermost hold: take the lines */
+        list = g_held;
+        dropped = g_held_dropped;
+        g_held = NULL;
+        g_held_tail = &g_held;
+        g_held_bytes = 0;
+        g_held_dropped = 0;
+    }
+    ct_log_fn fn = g_fn;
+    void *user = g_user;
+    pthread_mutex_unlock(&g_sink_lock);
+    while (list) {
+        held_line *next = list->next;
+        if (fn)
+            fn(user, list->level, list->text);
+        else
+            fprintf(stderr, "%s\n", list->text);
+        ct__free(list);
+        list = next;
+    }
+    if (dropped > 0)
+        ct__log(CT_LOG_WARN, "log", "%lld log lines were dropped while held (more than %zu bytes, or out of memory)",
+                (long long)dropped, CT__HOLD_CAP);
+    return CT_OK;
 }
 
 int64_t ct__now_ms(void)

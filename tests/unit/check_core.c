@@ -1,5 +1,6 @@
 /* Status codes, error messages, versions, allocator hooks and logging. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,108 @@ START_TEST(logging)
 }
 END_TEST
 
+/* ---- held lines (ct_log_hold / ct_log_release) ---- */
+
+typedef struct held_rec {
+    int n, other_thread, dropped_reports;
+    pthread_t main;
+    char first[64], last[64];
+    int next[3]; /* the next index expected from each logging thread */
+    int out_of_order;
+} held_rec;
+
+static void held_sink(void *user, int32_t level, const char *line)
+{
+    held_rec *r = user;
+    (void)level;
+    if (!pthread_equal(pthread_self(), r->main))
+        r->other_thread++;
+    const char *m = strstr(line, "\"msg\":\"");
+    if (!m)
+        return;
+    m += 7;
+    int t, i;
+    if (sscanf(m, "t%d #%d", &t, &i) == 2 && t >= 0 && t < 3) {
+        if (i != r->next[t])
+            r->out_of_order++;
+        r->next[t] = i + 1;
+    }
+    if (strstr(m, "were dropped while held"))
+        r->dropped_reports++;
+    if (r->n == 0)
+        snprintf(r->first, sizeof(r->first), "%.20s", m);
+    snprintf(r->last, sizeof(r->last), "%.20s", m);
+    r->n++;
+}
+
+static void *log_100(void *arg)
+{
+    int t = (int)(intptr_t)arg;
+    for (int i = 0; i < 100; i++)
+        ct__log(CT_LOG_INFO, "test", "t%d #%d", t, i);
+    return NULL;
+}
+
+START_TEST(log_hold_and_release)
+{
+    int64_t live0 = ct_alloc_live_count();
+    held_rec r;
+    memset(&r, 0, sizeof(r));
+    r.main = pthread_self();
+    ct_set_log_callback(held_sink, &r);
+    ck_assert_int_eq(ct_set_log_level(CT_LOG_INFO), CT_OK);
+    /* lines of this thread and of two others wait for the release, then come on this thread,
+     * each thread's in its own order */
+    ck_assert_int_eq(ct_log_hold(), CT_OK);
+    ct__log(CT_LOG_INFO, "test", "t0 #0");
+    pthread_t th[2];
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(pthread_create(&th[k], NULL, log_100, (void *)(intptr_t)(k + 1)), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(th[k], NULL);
+    ct__log(CT_LOG_INFO, "test", "t0 #1");
+    ck_assert_int_eq(r.n, 0);
+    ck_assert_int_eq(ct_log_release(), CT_OK);
+    ck_assert_int_eq(r.n, 202);
+    ck_assert_int_eq(r.other_thread, 0);
+    ck_assert_int_eq(r.out_of_order, 0);
+    ck_assert_int_eq(r.next[1], 100);
+    ck_assert_int_eq(r.next[2], 100);
+    ck_assert_str_eq(r.first, "t0 #0\"}");
+    ck_assert_str_eq(r.last, "t0 #1\"}");
+    ck_assert_int_eq(ct_alloc_live_count(), live0);
+    /* holds nest: the outermost release delivers */
+    memset(r.next, 0, sizeof(r.next));
+    ck_assert_int_eq(ct_log_hold(), CT_OK);
+    ck_assert_int_eq(ct_log_hold(), CT_OK);
+    ct__log(CT_LOG_INFO, "test", "t0 #0");
+    ck_assert_int_eq(ct_log_release(), CT_OK);
+    ck_assert_int_eq(r.n, 202);
+    ck_assert_int_eq(ct_log_release(), CT_OK);
+    ck_assert_int_eq(r.n, 203);
+    /* a release without a hold */
+    ck_assert_int_eq(ct_log_release(), CT_E_STATE);
+    ck_assert(strstr(ct_last_error(), "no ct_log_hold is open") != NULL);
+    ck_assert_int_eq(r.n, 203); /* its own debug line is below the level */
+    /* more than 8 MiB held: the rest is counted, and the release says so after the kept lines */
+    char big[1001];
+    memset(big, 'x', 1000);
+    big[1000] = '\0';
+    ck_assert_int_eq(ct_log_hold(), CT_OK);
+    for (int i = 0; i < 9000; i++)
+        ct__log(CT_LOG_INFO, "test", "%s", big);
+    int before = r.n;
+    ck_assert_int_eq(ct_log_release(), CT_OK);
+    ck_assert_int_gt(r.n - before, 7000);
+    ck_assert_int_lt(r.n - before, 9000);
+    ck_assert_int_eq(r.dropped_reports, 1);
+    ck_assert_msg(strstr(r.last, " log lines were") != NULL, "last line: %s", r.last); /* the report comes last */
+    ck_assert_int_eq(ct_alloc_live_count(), live0);
+    ct_set_log_callback(NULL, NULL);
+    ct_set_log_level(CT_LOG_WARN);
+}
+END_TEST
+
 START_TEST(log_level_from_env)
 {
     /* runs in a forked child (Check's default), so the first read of CRYPTOTA_LOG happens here */
@@ -234,6 +337,7 @@ int main(void)
     tcase_add_test(tc, allocator_table_rules);
     tcase_add_test(tc, global_init_after_cleanup);
     tcase_add_test(tc, logging);
+    tcase_add_test(tc, log_hold_and_release);
     suite_add_tcase(s, tc);
     /* the env test needs a fresh process image for the lazily-read level */
     if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {

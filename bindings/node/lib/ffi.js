@@ -161,6 +161,8 @@ const PROTOTYPES = [
   'ct_status ct_set_log_level(int32_t level)',
   'int32_t ct_log_level(void)',
   'const char *ct_log_level_name(int32_t level)',
+  'ct_status ct_log_hold(void)',
+  'ct_status ct_log_release(void)',
   // metrics.h
   'int32_t ct_metric_count(void)',
   'const char *ct_metric_name(int32_t i)',

@@ -11,14 +11,14 @@
 //   when the event loop runs, as it does while their Promise is pending;
 // - a synchronous call that starts library threads holds the main thread until those threads
 //   end, so a line queued by one of them would deadlock. Around such calls (threaded()) the
-//   library's own stderr sink is put back, and their lines go to stderr.
+//   library holds every line (ct_log_hold) and hands them, in order, to the handler on the main
+//   thread when the call returns (ct_log_release), before the call's result or error.
 // A line being emitted while the sink changes goes whole to the old or the new sink (log.h), and
 // a line queued by koffi runs the registered callback later; so setLogHandler installs or
 // removes the sink, and releases the registration, only while no asynchronous call is running
-// (it refuses otherwise), and not while the handler is on the stack. Replacing one handler by
-// another only swaps the JavaScript function behind the same registration. threaded() may swap
-// the sink while an asynchronous call's threads run: a line then goes either way, as both the
-// stderr sink and the registration (not released meanwhile) stay valid.
+// (it refuses otherwise), and not while the handler is on the stack or a threaded() call runs.
+// Replacing one handler by another only swaps the JavaScript function behind the same
+// registration.
 const { koffi, F, check } = require('./lib');
 const { StateError } = require('./errors');
 const u = require('./util');
@@ -29,7 +29,7 @@ const LogFn = koffi.pointer(koffi.resolve('ct_log_fn'));
 let handler = null;    // the user's function
 let registered = null; // the koffi callback the library holds while a handler is set
 let running = 0;       // asynchronous calls in flight (their threads may log)
-let detached = 0;      // depth of threaded() sections (the stderr sink is installed)
+let holding = 0;       // depth of threaded() sections (the library holds the lines)
 let delivering = 0;    // depth of handler calls on the stack
 
 /** Minimum level the library logs ("trace" ... "off"); lines go to stderr or the handler. */
@@ -78,7 +78,7 @@ function setLogHandler(fn = null) {
     handler = fn;
     return;
   }
-  if (running > 0 || detached > 0) {
+  if (running > 0 || holding > 0) {
     throw new StateError('setLogHandler: library threads are running (a fetch, optimize or walkForward Promise is ' +
       'pending, or optimizeSync is searching); set or remove the log handler before they start or after they end');
   }
@@ -110,16 +110,18 @@ function asyncCall() {
 }
 
 /**
- * Run fn, a synchronous call that may start library threads, with the stderr sink installed
- * when a handler is set (see the top of this file); the handler is put back afterwards.
+ * Run fn, a synchronous call that may start library threads, with the library's lines held when
+ * a handler is set (see the top of this file); the handler gets them when fn returns or throws.
  */
 function threaded(fn) {
   if (registered === null) return fn();
-  if (detached++ === 0) F.ct_set_log_callback(null, null);
+  check(F.ct_log_hold());
+  holding++;
   try {
     return fn();
   } finally {
-    if (--detached === 0 && registered !== null) F.ct_set_log_callback(registered, null);
+    holding--;
+    F.ct_log_release(); // cannot fail: the hold above is open
   }
 }
 

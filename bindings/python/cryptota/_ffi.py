@@ -197,6 +197,8 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
     ("ct_set_log_level", STATUS, [I32]),
     ("ct_log_level", I32, []),
     ("ct_log_level_name", STR, [I32]),
+    ("ct_log_hold", STATUS, []),  # not needed here: ctypes runs the sink on any thread
+    ("ct_log_release", STATUS, []),
     # metrics.h
     ("ct_metric_count", I32, []),
     ("ct_metric_name", STR, [I32]),
