@@ -49,9 +49,9 @@ test-asan:
 test-tsan:
 	$(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON -DCT_TSAN=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine check_ctz \
-	  check_strategy
+	  check_strategy check_core
 	cd $(TSAN_BUILD) && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz|strategy)$$'
+	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz|strategy|core)$$'
 
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench
