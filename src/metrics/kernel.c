@@ -680,6 +680,11 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     out[CT_M_cvar_95] = csum / (double)(k5 + 1);
     out[CT_M_var_95] = p5;
     out[CT_M_tail_ratio] = p5 != 0 ? fabs(p95) / fabs(p5) : CT__NaN;
+    if (isnan(s1)) {
+        /* a NaN return (a curve through 0 gives 0/0) has no rank: numpy's percentile, and so
+         * empyrical, answer NaN, where the selections would rank it last */
+        out[CT_M_cvar_95] = out[CT_M_var_95] = out[CT_M_tail_ratio] = CT__NaN;
+    }
 
 bench:
     /* benchmark-relative metrics over the aligned returns */

@@ -327,6 +327,47 @@ START_TEST(test_percentiles_every_path)
 }
 END_TEST
 
+START_TEST(nan_return_undefines_percentiles)
+{
+    /* a leveraged curve that reaches 0, stays there a bar (0/0: a NaN return) and goes below:
+     * numpy's percentile (empyrical's var, cvar, tail ratio) is NaN with a NaN among the
+     * returns, on the exact path (short curves) and through the brackets (long ones) alike,
+     * where the selections used to rank the NaN last and give numbers for some of the three */
+    static const int64_t lens[2] = {20, 5000};
+    for (int k = 0; k < 2; k++) {
+        int64_t n = lens[k];
+        double *e = malloc((size_t)n * sizeof(double)), *pos = malloc((size_t)n * sizeof(double));
+        double *close = malloc((size_t)n * sizeof(double));
+        ck_assert(e && pos && close);
+        for (int64_t i = 0; i < n; i++) {
+            e[i] = 1000.0 + 100.0 * sin((double)i * 0.37);
+            pos[i] = 1.0;
+            close[i] = 100.0 + (double)(i % 7);
+        }
+        e[n / 2] = e[n / 2 + 1] = 0.0;
+        e[n / 2 + 2] = -5.0;
+        ct_result *res = result_of(n, e, pos, close);
+        double out[128];
+        ck_assert_ok(ct__metrics_compute(res, out));
+        ck_assert_msg(isnan(out[CT_M_var_95]), "n=%lld var_95 %.17g", (long long)n, out[CT_M_var_95]);
+        ck_assert_msg(isnan(out[CT_M_cvar_95]), "n=%lld cvar_95 %.17g", (long long)n, out[CT_M_cvar_95]);
+        ck_assert_msg(isnan(out[CT_M_tail_ratio]), "n=%lld tail_ratio %.17g", (long long)n, out[CT_M_tail_ratio]);
+        /* the drawdown, from the levels alone, stays defined: -100% at the bars of 0, then below */
+        ck_assert_msg(out[CT_M_max_drawdown] < -1.0, "max_drawdown %.17g", out[CT_M_max_drawdown]);
+        /* without the 0, the same curve has all three */
+        e[n / 2] = e[n / 2 + 1] = e[n / 2 + 2] = 1000.0;
+        ct_result *ok = result_of(n, e, pos, close);
+        ck_assert_ok(ct__metrics_compute(ok, out));
+        ck_assert(isfinite(out[CT_M_var_95]) && isfinite(out[CT_M_cvar_95]) && isfinite(out[CT_M_tail_ratio]));
+        ct_result_destroy(ok);
+        ct_result_destroy(res);
+        free(e);
+        free(pos);
+        free(close);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metrics_kernel");
@@ -335,6 +376,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_kernel_vs_scalar, 0, N_SIZES);
     tcase_add_loop_test(tc, test_generic_build_identical, 0, N_SIZES);
     tcase_add_loop_test(tc, test_percentiles_every_path, 0, 6);
+    tcase_add_test(tc, nan_return_undefines_percentiles);
     suite_add_tcase(s, tc);
     return s;
 }
