@@ -6,19 +6,27 @@
 #include <lapacke.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "metrics/metrics_internal.h"
 
-static ct_status check_levels(const char *what, int64_t which, const int64_t *t, const double *v, int64_t n)
+/* Levels of the equity (factor -1) or of factor j, with their times when t is given. */
+static ct_status check_levels(int32_t factor, const int64_t *t, const double *v, int64_t n)
 {
+    char what[40];
+    if (factor < 0)
+        snprintf(what, sizeof(what), "equity");
+    else
+        snprintf(what, sizeof(what), "factor %d", (int)factor);
     for (int64_t i = 0; i < n; i++) {
         if (!(isfinite(v[i]) && v[i] > 0))
-            return ct__fail(NULL, CT_E_DATA, "ct_metrics_factor_regression: %s %lld row %lld: value %g is not finite and > 0",
-                            what, (long long)which, (long long)i, v[i]);
+            return ct__fail(NULL, CT_E_DATA, "ct_metrics_factor_regression: %s row %lld: value %g is not finite and > 0",
+                            what, (long long)i, v[i]);
         if (t && i > 0 && t[i] <= t[i - 1])
-            return ct__fail(NULL, CT_E_DATA, "ct_metrics_factor_regression: %s row %lld: time not after the previous row",
-                            what, (long long)i);
+            return ct__fail(NULL, CT_E_DATA,
+                            "ct_metrics_factor_regression: %s row %lld: time %lld is not after the previous row's %lld",
+                            factor < 0 ? "equity" : "factor_time", (long long)i, (long long)t[i], (long long)t[i - 1]);
     }
     return CT_OK;
 }
@@ -36,9 +44,9 @@ ct_status ct_metrics_factor_regression(const int64_t *time_ms, const double *equ
     for (int32_t j = 0; j < k; j++)
         if (!factor_values[j])
             return ct__fail(NULL, CT_E_INVALID_ARG, "ct_metrics_factor_regression: factor_values[%d] is NULL", (int)j);
-    ct_status st = check_levels("equity", 0, time_ms, equity, n);
+    ct_status st = check_levels(-1, time_ms, equity, n);
     for (int32_t j = 0; st == CT_OK && j < k; j++)
-        st = check_levels("factor", j, j == 0 ? factor_time : NULL, factor_values[j], nf);
+        st = check_levels(j, j == 0 ? factor_time : NULL, factor_values[j], nf);
     if (st != CT_OK)
         return st;
 

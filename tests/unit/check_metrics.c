@@ -666,6 +666,21 @@ START_TEST(test_factor_regression)
     ck_assert_status(ct_metrics_factor_regression(t, e, N, t, fv, 0, N, 365, &alpha, betas, &r2, &used),
                      CT_E_INVALID_ARG);
     ck_assert_status(ct_metrics_factor_regression(t, e, 3, t, fv, 2, 3, 365, &alpha, betas, &r2, &used), CT_E_DATA);
+    /* bad rows are named by series and row (the equity's message once said "equity 0 row i") */
+    e[5] = -1;
+    ck_assert_status(ct_metrics_factor_regression(t, e, N, t, fv, 2, N, 365, &alpha, betas, &r2, &used), CT_E_DATA);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_factor_regression: equity row 5: value -1 is not finite and > 0");
+    e[5] = e[4];
+    f2[7] = NAN;
+    ck_assert_status(ct_metrics_factor_regression(t, e, N, t, fv, 2, N, 365, &alpha, betas, &r2, &used), CT_E_DATA);
+    ck_assert_str_eq(ct_last_error(), "ct_metrics_factor_regression: factor 1 row 7: value nan is not finite and > 0");
+    f2[7] = f2[6];
+    int64_t t2[N];
+    memcpy(t2, t, sizeof(t2));
+    t2[9] = t2[8];
+    ck_assert_status(ct_metrics_factor_regression(t, e, N, t2, fv, 2, N, 365, &alpha, betas, &r2, &used), CT_E_DATA);
+    ck_assert_str_eq(ct_last_error(),
+                     "ct_metrics_factor_regression: factor_time row 9: time 691200000 is not after the previous row's 691200000");
 }
 END_TEST
 
