@@ -104,16 +104,23 @@ static ct_feed *synthetic(void)
     return f;
 }
 
+/* An optimizer of the wf class over f: shorts allowed, total return, the three directions. */
+static ct_optimizer *dir_optimizer(ct_feed *f)
+{
+    ct_optimizer *o;
+    ck_assert_ok(ct_optimizer_create(f, wf_class(), &o));
+    ck_assert_ok(ct_optimizer_configure_engine_json(o, "{\"allow_short\":true}"));
+    ck_assert_ok(ct_optimizer_set_objective(o, "total_return", 1));
+    ck_assert_ok(ct_optimizer_set_grid_json(o, "{\"dir\":[-1,0,1]}"));
+    return o;
+}
+
 START_TEST(best_parameter_recovered_and_stitched)
 {
     const ct_strategy_class *cls = wf_class(); /* the registry keeps the class: count after it */
     int64_t live0 = ct_alloc_live_count();
     ct_feed *f = synthetic();
-    ct_optimizer *o;
-    ck_assert_ok(ct_optimizer_create(f, cls, &o));
-    ck_assert_ok(ct_optimizer_configure_engine_json(o, "{\"allow_short\":true}"));
-    ck_assert_ok(ct_optimizer_set_objective(o, "total_return", 1));
-    ck_assert_ok(ct_optimizer_set_grid_json(o, "{\"dir\":[-1,0,1]}"));
+    ct_optimizer *o = dir_optimizer(f);
     ck_assert_ok(ct_optimizer_set_threads(o, 2));
     ct_walkforward *wf;
     /* rolling: train 300, purge 10, test 100: windows start every 100 bars while
@@ -265,13 +272,8 @@ START_TEST(walkforward_progress_counts_every_window)
 {
     /* 16 windows x 3 combinations: one count from 0 to 48, never back to 0 at a window (the
      * reports of each window's search used to start over), then a plain run reports 3 */
-    const ct_strategy_class *cls = wf_class();
     ct_feed *f = synthetic();
-    ct_optimizer *o;
-    ck_assert_ok(ct_optimizer_create(f, cls, &o));
-    ck_assert_ok(ct_optimizer_configure_engine_json(o, "{\"allow_short\":true}"));
-    ck_assert_ok(ct_optimizer_set_objective(o, "total_return", 1));
-    ck_assert_ok(ct_optimizer_set_grid_json(o, "{\"dir\":[-1,0,1]}"));
+    ct_optimizer *o = dir_optimizer(f);
     for (int32_t th = 1; th <= 2; th++) {
         ck_assert_ok(ct_optimizer_set_threads(o, th));
         wf_progress p = {0, 0, 0, 0, 1};
