@@ -117,8 +117,18 @@ void ct__log(int32_t level, const char *module, const char *fmt, ...)
     int len = snprintf(line, sizeof(line), "{\"ts_ms\":%lld,\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}",
                        (long long)ct__now_ms(), ct_log_level_name(level), module ? module : "core", esc);
     size_t n = len < 0 ? 0 : (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;
-    held_line *h = atomic_load(&g_hold) > 0 ? ct__malloc(sizeof(held_line) + n + 1) : NULL;
-    pthread_mutex_lock(&g_sink_lock); /* not held during the call: a sink may swap the sink */
+    held_line *h = NULL;
+    int tried = 0; /* the node is allocated outside the lock (the host allocator is not called under it) */
+    for (;;) {
+        if (!tried && atomic_load(&g_hold) > 0) {
+            h = ct__malloc(sizeof(held_line) + n + 1);
+            tried = 1;
+        }
+        pthread_mutex_lock(&g_sink_lock); /* not held during the call: a sink may swap the sink */
+        if (tried || atomic_load(&g_hold) == 0)
+            break;
+        pthread_mutex_unlock(&g_sink_lock); /* a hold began meanwhile: allocate, then look again */
+    }
     if (atomic_load(&g_hold) > 0) {
         if (h && g_held_bytes + n <= CT__HOLD_CAP) {
             h->next = NULL;
