@@ -4,7 +4,12 @@ otherwise, and conversion of host sequences into C arrays."""
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Tuple
+import math
+import numbers
+from typing import Any, List, Tuple
+
+from ._lib import raise_status
+from .errors import CryptotaError, RangeError
 
 try:  # numpy is optional
     import numpy as np
@@ -50,11 +55,12 @@ def f64_in(x: Any, what: str) -> Tuple[Any, Any, int]:
         raise TypeError(f"{what} must be a sequence of numbers, not {type(x).__name__}")
     if HAVE_NUMPY:
         try:
-            arr = np.ascontiguousarray(x, dtype=np.float64)
+            arr = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError) as e:
             raise TypeError(f"{what} must be a sequence of numbers: {e}") from None
-        if arr.ndim != 1:
+        if arr.ndim != 1:  # checked before ascontiguousarray, which makes a scalar 1-d
             raise TypeError(f"{what} must be one-dimensional, got shape {arr.shape}")
+        arr = np.ascontiguousarray(arr)
         return arr.ctypes.data_as(PF64), arr, int(arr.shape[0])
     try:
         seq = list(x)
@@ -62,6 +68,34 @@ def f64_in(x: Any, what: str) -> Tuple[Any, Any, int]:
     except (TypeError, ValueError) as e:
         raise TypeError(f"{what} must be a sequence of numbers: {e}") from None
     return ctypes.cast(buf, PF64), buf, len(seq)
+
+
+_I64_END = 2 ** 63  # int64 holds [-_I64_END, _I64_END)
+
+
+def _too_big(what: str) -> None:
+    raise_status(RangeError.status, f"{what} holds a value that does not fit a 64-bit integer")
+
+
+def _ints(x: Any, what: str) -> List[int]:
+    """The values of an int64 column given as Python objects, with the rules of the numpy
+    path: integers (bool too) and whole finite floats; TypeError for anything else and
+    RangeError for a value outside int64 (ctypes would wrap it)."""
+    out = []
+    for v in x:
+        if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+            f = float(v)
+            if not math.isfinite(f) or f != math.floor(f):
+                raise TypeError(f"{what} must hold whole milliseconds")
+            v = int(f)
+        elif not isinstance(v, numbers.Integral):
+            raise TypeError(f"{what} must be a sequence of integers, not one holding "
+                            f"{type(v).__name__}")
+        v = int(v)
+        if not -_I64_END <= v < _I64_END:
+            _too_big(what)
+        out.append(v)
+    return out
 
 
 def i64_in(x: Any, what: str) -> Tuple[Any, Any, int]:
@@ -74,22 +108,32 @@ def i64_in(x: Any, what: str) -> Tuple[Any, Any, int]:
             src = np.asarray(src).astype("datetime64[ms]").astype(np.int64)
         try:
             arr = np.asarray(src)
+            if arr.dtype.kind == "O" and arr.ndim == 1:  # e.g. ints beyond uint64
+                arr = np.array(_ints(arr, what), dtype=np.int64)
             if arr.dtype.kind == "f":
                 if not np.all(np.isfinite(arr)) or not np.all(arr == np.floor(arr)):
                     raise TypeError(f"{what} must hold whole milliseconds")
-            elif arr.dtype.kind not in "iub":
+                if arr.size and (arr.min() < -_I64_END or arr.max() >= _I64_END):
+                    _too_big(what)
+            elif arr.dtype.kind == "u":
+                if arr.size and int(arr.max()) >= _I64_END:
+                    _too_big(what)
+            elif arr.dtype.kind not in "ib":
                 raise TypeError(f"{what} must be a sequence of integers, not dtype {arr.dtype}")
+            if arr.ndim != 1:
+                raise TypeError(f"{what} must be one-dimensional, got shape {arr.shape}")
             arr = np.ascontiguousarray(arr, dtype=np.int64)
         except ValueError as e:
+            if isinstance(e, CryptotaError):
+                raise
             raise TypeError(f"{what} must be a sequence of integers: {e}") from None
-        if arr.ndim != 1:
-            raise TypeError(f"{what} must be one-dimensional, got shape {arr.shape}")
         return arr.ctypes.data_as(PI64), arr, int(arr.shape[0])
     try:
-        seq = [int(v) for v in x]
-        buf = (ctypes.c_int64 * len(seq))(*seq)
-    except (TypeError, ValueError) as e:
+        items = list(x)
+    except TypeError as e:
         raise TypeError(f"{what} must be a sequence of integers: {e}") from None
+    seq = _ints(items, what)
+    buf = (ctypes.c_int64 * len(seq))(*seq)
     return ctypes.cast(buf, PI64), buf, len(seq)
 
 

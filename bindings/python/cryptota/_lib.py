@@ -110,6 +110,13 @@ def check(st: int, handle_msg: Any = None) -> None:
         raise_status(st, msg)
 
 
+def refuse_copy(obj: Any) -> NoReturn:
+    """``__reduce__`` of the classes that own a library handle: a pickled or copied object
+    would carry the same pointer, and both copies would destroy it (a double free)."""
+    raise TypeError(f"cannot pickle or copy a cryptota.{type(obj).__name__}: it wraps a "
+                    "library handle")
+
+
 def take_string(p: ctypes.c_void_p) -> str:
     """Copy a library-allocated NUL-terminated string and release it with ct_free."""
     if not p.value:

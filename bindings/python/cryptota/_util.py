@@ -7,9 +7,28 @@ import datetime as _dt
 import numbers
 from typing import Any, Union
 
-from ._lib import F, check, to_bytes
+from ._lib import F, check, raise_status, to_bytes
+from .errors import RangeError
 
 TimeLike = Union[int, str, _dt.datetime, _dt.date]
+I32 = (-(2 ** 31), 2 ** 31 - 1)
+I64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def to_int(v: Any, what: str, bounds: Any = I64) -> int:
+    """An integer argument (numpy integers too, not bool) within the C type's ``bounds``:
+    TypeError for another type, RangeError when out of range (ctypes would wrap it)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{what} must be an int, not {type(v).__name__}")
+    return in_range(int(v), what, bounds)
+
+
+def in_range(i: int, what: str, bounds: Any = I64) -> int:
+    """``i``, or RangeError naming ``what`` when it does not fit ``bounds``."""
+    if not bounds[0] <= i <= bounds[1]:
+        bits = 64 if bounds is I64 else 32
+        raise_status(RangeError.status, f"{what} {i} does not fit a {bits}-bit integer")
+    return i
 
 
 def to_ms(t: Any, what: str) -> int:
@@ -18,7 +37,7 @@ def to_ms(t: Any, what: str) -> int:
     if isinstance(t, bool):
         raise TypeError(f"{what} must be a time, not bool")
     if isinstance(t, numbers.Integral):
-        return int(t)
+        return in_range(int(t), what)
     if hasattr(t, "to_pydatetime"):  # pandas Timestamp
         t = t.to_pydatetime()
     if type(t).__name__ == "datetime64":
@@ -35,7 +54,7 @@ def to_ms(t: Any, what: str) -> int:
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
             t = t.replace(tzinfo=_dt.timezone.utc)
-        return int(round(t.timestamp() * 1000))
+        return in_range(int(round(t.timestamp() * 1000)), what)
     raise TypeError(f"{what} must be epoch ms (int), an ISO-8601 str or a datetime, "
                     f"not {type(t).__name__}")
 
@@ -45,9 +64,9 @@ def interval_ms(iv: Any, what: str = "interval") -> int:
     if isinstance(iv, bool):
         raise TypeError(f"{what} must be an interval name or milliseconds, not bool")
     if isinstance(iv, numbers.Integral):
-        return int(iv)
+        return in_range(int(iv), what)
     if isinstance(iv, _dt.timedelta):
-        return int(iv.total_seconds() * 1000)
+        return in_range(int(iv.total_seconds() * 1000), what)
     if not isinstance(iv, str):
         raise TypeError(f"{what} must be an interval name like '1h' or milliseconds, "
                         f"not {type(iv).__name__}")

@@ -7,7 +7,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from . import _arrays
-from ._lib import F, check, to_bytes
+from ._lib import F, check, refuse_copy, to_bytes
 from ._util import TimeLike, interval_ms, interval_name, to_ms
 
 _GAPS = {"keep": 0, "fill": 1, "error": 2}
@@ -47,6 +47,8 @@ class Feed:
         if h:
             self._h = None
             F.ct_feed_destroy(h)
+
+    __reduce__ = refuse_copy  # use clone(), or save() and load()
 
     @property
     def handle(self) -> int:

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Optional, Union
 
 from . import _ffi
 from ._lib import F, check
+from ._util import I32, in_range
 
 LEVELS = {"trace": 0, "debug": 1, "info": 2, "warn": 3, "error": 4, "off": 5}
 _PY_LEVEL = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
@@ -22,7 +23,7 @@ def set_log_level(level: Union[int, str]) -> None:
         level = LEVELS[level]
     if isinstance(level, bool) or not isinstance(level, int):
         raise TypeError(f"level must be a name or an int, not {type(level).__name__}")
-    check(F.ct_set_log_level(level))
+    check(F.ct_set_log_level(in_range(level, "level", I32)))
 
 
 def log_level() -> str:

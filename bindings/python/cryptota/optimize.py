@@ -10,26 +10,39 @@ import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _arrays
-from ._lib import F, check, raise_status, take_string, to_bytes
+from ._lib import F, check, raise_status, refuse_copy, take_string, to_bytes
 from ._progress import Progress
-from .engine import _mapping, strategy_name
+from ._util import I32, in_range, to_int
+from .engine import _json_num, _mapping, strategy_name
 from .feed import Feed, as_feed
 from .strategy import clear_pending, take_pending
 
 ProgressArg = Union[bool, Callable[[int, int], Any], None]
 
 
+def _space_value(v: Any, what: str) -> Any:
+    # numpy scalars become Python numbers and NaN is refused here (json.dumps would write
+    # NaN, which the library then reports as malformed JSON).
+    if isinstance(v, Mapping):
+        return {k: _json_num(x, f"{what}[{k!r}]") for k, x in v.items()}
+    if isinstance(v, numbers.Real):
+        return _json_num(v, what)
+    return [_json_num(x, what) for x in v]
+
+
 def _space_json(space: Any, what: str) -> bytes:
     if not isinstance(space, Mapping):
         raise TypeError(f"{what} must be a dict of parameter -> list or "
                         f"{{'from', 'to', 'step'}}, not {type(space).__name__}")
+    arrays = (_arrays.np.ndarray,) if _arrays.HAVE_NUMPY else ()
     for k, v in space.items():
         if not isinstance(k, str):
             raise TypeError(f"{what} keys must be parameter names (str)")
-        if isinstance(v, (str, bytes)) or not isinstance(v, (list, tuple, range, Mapping, numbers.Real)):
+        if isinstance(v, (str, bytes)) or not isinstance(
+                v, (list, tuple, range, Mapping, numbers.Real) + arrays):
             raise TypeError(f"{what}[{k!r}] must be a list, a range, a number or "
                             f"{{'from', 'to', 'step'}}, not {type(v).__name__}")
-    conv = {k: (list(v) if isinstance(v, (tuple, range)) else v) for k, v in space.items()}
+    conv = {k: _space_value(v, f"{what}[{k!r}]") for k, v in space.items()}
     return json.dumps(conv).encode()
 
 
@@ -44,9 +57,8 @@ class _Opt:
         cls = F.ct_strategy_class_find(name.encode())
         if not cls:
             raise_status(5)
-        for v, what in ((min_trades, "min_trades"), (threads, "threads")):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"{what} must be an int, not {type(v).__name__}")
+        min_trades = to_int(min_trades, "min_trades")
+        threads = to_int(threads, "threads", I32)
         if not isinstance(metric, str):
             raise TypeError(f"metric must be a metric name, not {type(metric).__name__}")
         out = ctypes.c_void_p()
@@ -56,8 +68,8 @@ class _Opt:
         if cfg:
             check(F.ct_optimizer_configure_engine_json(self.h, json.dumps(cfg).encode()), self.msg)
         check(F.ct_optimizer_set_objective(self.h, metric.encode(), 1 if maximize else 0), self.msg)
-        check(F.ct_optimizer_set_min_trades(self.h, int(min_trades)), self.msg)
-        check(F.ct_optimizer_set_threads(self.h, int(threads)), self.msg)
+        check(F.ct_optimizer_set_min_trades(self.h, min_trades), self.msg)
+        check(F.ct_optimizer_set_threads(self.h, threads), self.msg)
 
     def msg(self) -> bytes:
         return F.ct_optimizer_errmsg(self.h)
@@ -67,6 +79,8 @@ class _Opt:
         if h:
             self.h = None
             F.ct_optimizer_destroy(h)
+
+    __reduce__ = refuse_copy
 
     def run_with(self, progress: ProgressArg, desc: str, fn: Callable[[], int]) -> None:
         with Progress(progress, desc) as prog:
@@ -147,6 +161,8 @@ class OptimizeResult:
                          "metrics": {mnames[i]: mv[i] for i in range(min(cnt.value, len(mnames)))}})
         self.rows: List[Dict[str, Any]] = rows
 
+    __reduce__ = refuse_copy
+
     @property
     def best(self) -> Optional[Dict[str, Any]]:
         """The best row (None if no row)."""
@@ -163,10 +179,9 @@ class OptimizeResult:
 
     def to_json(self, top_k: int = 0) -> str:
         """The table document of DESIGN.md section 13 (``cryptota optimize --json``)."""
-        if isinstance(top_k, bool) or not isinstance(top_k, int):
-            raise TypeError(f"top_k must be an int, not {type(top_k).__name__}")
+        k = to_int(top_k, "top_k")
         p = ctypes.c_void_p()
-        check(F.ct_optimizer_json(self._opt.h, top_k, ctypes.byref(p)), self._opt.msg)
+        check(F.ct_optimizer_json(self._opt.h, k, ctypes.byref(p)), self._opt.msg)
         return take_string(p)
 
     def to_csv(self) -> str:
@@ -199,13 +214,16 @@ def optimize(feed: Any, strategy: Any = "rsi", grid: Optional[Mapping[str, Any]]
     if grid is not None:
         check(F.ct_optimizer_set_grid_json(opt.h, _space_json(grid, "grid")), opt.msg)
     else:
-        if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
-            raise TypeError("samples must be an int")
-        check(F.ct_optimizer_set_random_json(opt.h, _space_json(random, "random"), int(samples),
+        n_samples = to_int(samples, "samples")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+        check(F.ct_optimizer_set_random_json(opt.h, _space_json(random, "random"), n_samples,
                                              int(seed) & 0xFFFFFFFFFFFFFFFF), opt.msg)
     if shard is not None:
-        k, n = shard
-        check(F.ct_optimizer_set_shard(opt.h, int(k), int(n)), opt.msg)
+        if not isinstance(shard, (tuple, list)) or len(shard) != 2:
+            raise TypeError(f"shard must be a pair (k, n) of ints, not {shard!r}")
+        check(F.ct_optimizer_set_shard(opt.h, to_int(shard[0], "shard k"),
+                                       to_int(shard[1], "shard n")), opt.msg)
     opt.run_with(progress, "optimize", lambda: F.ct_optimizer_run(opt.h))
     return OptimizeResult(opt, _kinds(strategy), metric, maximize)
 
@@ -215,9 +233,9 @@ def _length(x: Any, what: str) -> Tuple[int, int]:
     if isinstance(x, bool):
         raise TypeError(f"{what} must be a number of bars or a duration")
     if isinstance(x, numbers.Integral):
-        return int(x), 0
+        return in_range(int(x), what), 0
     if isinstance(x, _dt.timedelta):
-        return int(x.total_seconds() * 1000), 1
+        return in_range(int(x.total_seconds() * 1000), what), 1
     raise TypeError(f"{what} must be a number of bars (int) or a datetime.timedelta, "
                     f"not {type(x).__name__}")
 
@@ -258,6 +276,8 @@ class WalkForwardResult:
         if h:
             self._h = None
             F.ct_walkforward_destroy(h)
+
+    __reduce__ = refuse_copy
 
     @property
     def equity(self) -> Any:

@@ -8,7 +8,8 @@ import os
 from typing import Any, Dict, List, Optional
 
 from . import _arrays, _ffi
-from ._lib import F, check, take_string, to_bytes
+from ._lib import F, check, refuse_copy, take_string, to_bytes
+from ._util import to_int
 
 _TOKEN = object()  # only backtest() wraps raw handles
 TRADE_FIELDS = [f for f, _ in _ffi.Trade._fields_ if f != "struct_size"]
@@ -46,6 +47,8 @@ class Result:
         if h:
             self._h = None
             F.ct_result_destroy(h)
+
+    __reduce__ = refuse_copy
 
     @property
     def handle(self) -> int:
@@ -191,10 +194,9 @@ class Result:
     # ---- documents ----
     def to_json(self, max_equity_points: int = 0) -> str:
         """The result document hosts serve (DESIGN.md section 10) as a JSON string."""
-        if isinstance(max_equity_points, bool) or not isinstance(max_equity_points, int):
-            raise TypeError(f"max_equity_points must be an int, not {type(max_equity_points).__name__}")
+        n = to_int(max_equity_points, "max_equity_points")
         p = ctypes.c_void_p()
-        check(F.ct_result_json(self._h, max_equity_points, ctypes.byref(p)), self._msg)
+        check(F.ct_result_json(self._h, n, ctypes.byref(p)), self._msg)
         return take_string(p)
 
     def to_dict(self, max_equity_points: int = 0) -> Dict[str, Any]:

@@ -36,7 +36,8 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 from . import _arrays, _ffi
-from ._lib import F, check, raise_status
+from ._lib import F, check, raise_status, refuse_copy
+from .errors import StateError
 
 _FIELD = {"open": 0, "high": 1, "low": 2, "close": 3, "volume": 4}
 _KIND = {"int": 0, "real": 1, "bool": 2}
@@ -97,13 +98,29 @@ class Context:
         self._ir = ctypes.byref(self._i)
         self._i32r = ctypes.byref(self._i32)
 
+    __reduce__ = refuse_copy
+
+    def __repr__(self) -> str:
+        if self._p is None:
+            return "<Context (outside a callback)>"
+        return f"<Context bar {self.bar}>"
+
     def _fail(self, st: int) -> None:
+        self._live()
         raise_status(st)
+
+    def _live(self) -> None:
+        # Outside its callback the ct_ctx the Context pointed at is gone (the run may have ended).
+        if self._p is None:
+            raise_status(StateError.status, "this Context is used outside the callback that received it "
+                            "(a Context is valid only during that callback)")
 
     # ---- bar data ----
     @property
     def bar(self) -> int:
         """Index t of the current bar (0-based)."""
+        if self._p is None:
+            self._live()
         return F.ct_ctx_bar_index(self._p)
 
     def price(self, field: str = "close", lag: int = 0) -> float:
@@ -147,8 +164,12 @@ class Context:
     def series(self, field: str = "close") -> Any:
         """Rows 0..t of a column: a zero-copy read-only numpy view (valid during this
         callback only), or a list without numpy."""
+        try:
+            f = _FIELD[field]
+        except (KeyError, TypeError):
+            raise TypeError(f"field must be one of {', '.join(_FIELD)}, not {field!r}") from None
         p = ctypes.c_void_p()
-        st = F.ct_ctx_series(self._p, _FIELD[field], ctypes.byref(p), self._ir)
+        st = F.ct_ctx_series(self._p, f, ctypes.byref(p), self._ir)
         if st:
             self._fail(st)
         return _arrays.view(p.value or 0, self._i.value, ctypes.c_double, None)
@@ -157,20 +178,28 @@ class Context:
     @property
     def position(self) -> float:
         """Signed position quantity."""
+        if self._p is None:
+            self._live()
         return F.ct_ctx_position(self._p)
 
     @property
     def cash(self) -> float:
+        if self._p is None:
+            self._live()
         return F.ct_ctx_cash(self._p)
 
     @property
     def equity(self) -> float:
         """cash + position * close[t]."""
+        if self._p is None:
+            self._live()
         return F.ct_ctx_equity(self._p)
 
     @property
     def entry_price(self) -> float:
         """Average entry price of the open position (NaN when flat)."""
+        if self._p is None:
+            self._live()
         return F.ct_ctx_entry_price(self._p)
 
     # ---- indicators ----
@@ -257,6 +286,7 @@ class Context:
     @property
     def open_orders(self) -> List[Dict[str, Any]]:
         """Pending orders: ``[{"id", "type", "qty", "price", "stop"}]``."""
+        self._live()
         out = []
         for i in range(F.ct_ctx_open_orders(self._p)):
             oid, typ = ctypes.c_int64(), ctypes.c_int32()
@@ -425,8 +455,12 @@ def _fail(ctx: int, e: BaseException) -> int:
 def _on_start(user: int, ctx: int) -> int:
     try:
         inst = _instances[user]
-        inst.ctx._p = ctx
-        inst.on_start(inst.ctx)
+        c = inst.ctx
+        prev, c._p = c._p, ctx
+        try:
+            inst.on_start(c)
+        finally:
+            c._p = prev  # a Context kept past its callback raises StateError
         return 0
     except BaseException as e:  # noqa: BLE001
         return _fail(ctx, e)
@@ -435,8 +469,12 @@ def _on_start(user: int, ctx: int) -> int:
 def _on_bar(user: int, ctx: int) -> int:
     try:
         inst = _instances[user]
-        inst.ctx._p = ctx
-        inst.on_bar(inst.ctx)
+        c = inst.ctx
+        prev, c._p = c._p, ctx
+        try:
+            inst.on_bar(c)
+        finally:
+            c._p = prev  # a Context kept past its callback raises StateError
         return 0
     except BaseException as e:  # noqa: BLE001
         return _fail(ctx, e)
@@ -445,8 +483,12 @@ def _on_bar(user: int, ctx: int) -> int:
 def _on_fill(user: int, ctx: int) -> int:
     try:
         inst = _instances[user]
-        inst.ctx._p = ctx
-        inst.on_fill(inst.ctx)
+        c = inst.ctx
+        prev, c._p = c._p, ctx
+        try:
+            inst.on_fill(c)
+        finally:
+            c._p = prev  # a Context kept past its callback raises StateError
         return 0
     except BaseException as e:  # noqa: BLE001
         return _fail(ctx, e)
@@ -455,8 +497,12 @@ def _on_fill(user: int, ctx: int) -> int:
 def _on_finish(user: int, ctx: int) -> int:
     try:
         inst = _instances[user]
-        inst.ctx._p = ctx
-        inst.on_finish(inst.ctx)
+        c = inst.ctx
+        prev, c._p = c._p, ctx
+        try:
+            inst.on_finish(c)
+        finally:
+            c._p = prev  # a Context kept past its callback raises StateError
         return 0
     except BaseException as e:  # noqa: BLE001
         return _fail(ctx, e)

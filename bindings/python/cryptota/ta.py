@@ -20,7 +20,7 @@ import numbers
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import _arrays
-from ._lib import F, check, raise_status
+from ._lib import F, check, raise_status, refuse_copy
 from .feed import Feed
 
 __all__ = ["indicators", "info", "run", "lookback", "Stream"]
@@ -105,6 +105,8 @@ def _options(inf: IndicatorInfo, args: Sequence[Any], kwargs: Dict[str, Any]) ->
         if k not in names:
             raise TypeError(f"{inf.name}() got an unexpected option {k!r} "
                             f"(options: {', '.join(names) or 'none'})")
+        if names.index(k) < len(args):
+            raise TypeError(f"{inf.name}() got multiple values for option {k!r}")
         vals[names.index(k)] = v
     for j, v in enumerate(vals):
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
@@ -194,6 +196,8 @@ class Stream:
         if h:
             self._h = None
             F.ct_ind_stream_free(h)
+
+    __reduce__ = refuse_copy
 
     def update(self, *values: float) -> Any:
         """Feed one bar (one value per input); returns the output (a float or a tuple)."""

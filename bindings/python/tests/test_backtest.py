@@ -146,3 +146,13 @@ def test_equal_to_the_cli(eth_path, eth):
     for k, v in doc["metrics"].items():
         assert same(m[k], v), k
     assert [t["pnl_net"] for t in doc["trades"]] == [t["pnl_net"] for t in res.trades]
+
+
+def test_to_json_takes_numpy_ints_and_refuses_overflow(btc_1d):
+    res = ct.backtest(btc_1d, "rsi")
+    assert res.to_json(np.int64(3)) == res.to_json(3)
+    # 2**64 + 3 reached C as 3 (ctypes wraps): a 3-point curve where "all of it" was meant.
+    with pytest.raises(ct.RangeError, match="max_equity_points 18446744073709551619 does not fit"):
+        res.to_json(2 ** 64 + 3)
+    with pytest.raises(TypeError, match="max_equity_points must be an int, not float"):
+        res.to_json(3.0)

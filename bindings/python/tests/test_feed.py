@@ -163,3 +163,31 @@ def test_pandas_round_trip(eth):
     assert np.array_equal(back.close, eth.close[:100]) and np.array_equal(back.time, eth.time[:100])
     with pytest.raises(TypeError):
         ct.Feed.from_pandas([1, 2, 3])
+
+
+def test_integers_beyond_int64_are_refused_not_wrapped():
+    # ctypes wraps out-of-range ints silently: slice(2**64) sliced from time 0, interval=2**64 + H
+    # made a 1h feed, and a uint64 time of 2**63 became -2**63.
+    f = small()
+    ones = [1.0, 1.0]
+    for t in ([2 ** 63, 2 ** 63 + 1], np.array([2 ** 63, 2 ** 63 + 1], dtype=np.uint64),
+              [2 ** 64, 2 ** 64 + 1], [-(2 ** 63) - 1, 0], [1e19, 2e19]):
+        with pytest.raises(ct.RangeError, match="time holds a value that does not fit a 64-bit"):
+            ct.Feed.from_arrays(t, ones, [2.0, 2.0], ones, ones, ones)
+    with pytest.raises(ct.RangeError, match="start 18446744073709551616 does not fit"):
+        f.slice(2 ** 64)
+    with pytest.raises(ct.RangeError, match="end -9223372036854775809 does not fit"):
+        f.slice(None, -(2 ** 63) - 1)
+    with pytest.raises(ct.RangeError, match="interval 18446744073713151616 does not fit"):
+        ct.Feed.from_arrays(f.time, f.open, f.high, f.low, f.close, f.volume, interval=2 ** 64 + H)
+    with pytest.raises(ct.RangeError, match="interval"):
+        f.resample(2 ** 64 + 4 * H)
+    assert len(f.slice(np.int64(H), 2 ** 63 - 1)) == 4
+
+
+def test_a_scalar_is_not_a_column():
+    # np.ascontiguousarray turns a scalar into a 1-element array: ta.rsi(5.0) ran on one row.
+    with pytest.raises(TypeError, match=r"time must be one-dimensional, got shape \(\)"):
+        ct.Feed.from_arrays(0, [1.0], [1.0], [1.0], [1.0], [1.0])
+    with pytest.raises(TypeError, match=r"close must be one-dimensional, got shape \(\)"):
+        ct.ta.rsi(5.0)

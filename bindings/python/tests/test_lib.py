@@ -48,3 +48,41 @@ def test_status_classes():
     assert issubclass(ct.RangeError, ct.CryptotaError) and issubclass(ct.RangeError, ValueError)
     assert ct.error_class(5) is ct.NotFoundError
     assert ct.error_class(12345) is ct.CryptotaError
+
+
+COPY_SCRIPT = r"""
+import copy, math, pickle
+import cryptota as ct
+n = 300
+close = [100 + 10 * math.sin(i / 7) for i in range(n)]
+feed = ct.Feed.from_arrays([i * 3600000 for i in range(n)], close, [c + 1 for c in close],
+                           [c - 1 for c in close], close, [1.0] * n)
+seen = []
+class Keep(ct.Strategy):
+    name = "py_keep_ctx"
+    def on_bar(self, ctx):
+        seen.append(ctx)
+grid = {"rsi_period": [10]}
+objs = [feed, ct.backtest(feed, Keep), ct.ta.Stream("rsi", 14), ct.optimize(feed, "rsi", grid=grid),
+        ct.walk_forward(feed, "rsi", grid=grid, train=100, test=50), seen[0]]
+for obj in objs:
+    for how in (copy.copy, copy.deepcopy, pickle.dumps):
+        try:
+            how(obj)
+            print("copied", type(obj).__name__)
+        except TypeError as e:
+            print(e)
+"""
+
+
+def test_handle_owners_refuse_copy_and_pickle():
+    # A copy carried the same library pointer and both copies freed it: the interpreter died
+    # of a double free at the second destruction.
+    env = dict(os.environ, PYTHONPATH=PKG_DIR)
+    p = subprocess.run([sys.executable, "-c", COPY_SCRIPT], env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    names = ["Feed", "Result", "Stream", "OptimizeResult", "WalkForwardResult", "Context"]
+    assert lines == [f"cannot pickle or copy a cryptota.{n}: it wraps a library handle"
+                     for n in names for _ in range(3)]

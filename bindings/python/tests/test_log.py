@@ -26,3 +26,11 @@ def test_log_handler_receives_lines(tmp_path):
         ct.set_log_level("loud")
     with pytest.raises(TypeError):
         ct.set_log_handler(42)
+
+
+def test_log_level_out_of_int32_is_refused():
+    # 2**32 + 4 reached C as 4 and set the level to "error".
+    old = ct.log_level()
+    with pytest.raises(ct.RangeError, match="level 4294967300 does not fit a 32-bit integer"):
+        ct.set_log_level(2 ** 32 + 4)
+    assert ct.log_level() == old

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 import cryptota as ct
@@ -79,3 +80,42 @@ def test_walk_forward(eth):
     assert len(wf.equity) == 1 + sum(w["test"][1] - w["test"][0] for w in wf.windows)
     assert isinstance(wf.efficiency, float)
     assert "sharpe_ratio" in wf.metrics
+
+
+def test_integer_settings_are_checked_not_wrapped(btc_1d):
+    g = {"rsi_period": [10, 14]}
+    # threads=2**40 ran with 0 (all cores), samples=2**64+2 drew 2, shard (2**32, 2**32+1)
+    # and train=2**64+500 reached C wrapped; seed="x" and shard="ab" gave int()'s ValueError.
+    with pytest.raises(ct.RangeError, match="threads 1099511627776 does not fit a 32-bit"):
+        ct.optimize(btc_1d, "rsi", grid=g, threads=2 ** 40)
+    with pytest.raises(ct.RangeError, match="samples 18446744073709551618 does not fit"):
+        ct.optimize(btc_1d, "rsi", random=g, samples=2 ** 64 + 2)
+    with pytest.raises(TypeError, match="seed must be an int, not str"):
+        ct.optimize(btc_1d, "rsi", random=g, samples=2, seed="x")
+    with pytest.raises(TypeError, match="seed must be an int, not float"):
+        ct.optimize(btc_1d, "rsi", random=g, samples=2, seed=1.5)
+    with pytest.raises(TypeError, match="shard must be a pair"):
+        ct.optimize(btc_1d, "rsi", grid=g, shard="ab")
+    with pytest.raises(TypeError, match="shard k must be an int, not float"):
+        ct.optimize(btc_1d, "rsi", grid=g, shard=(0.5, 2))
+    with pytest.raises(ct.RangeError, match="shard n 18446744073709551617 does not fit"):
+        ct.optimize(btc_1d, "rsi", grid=g, shard=(0, 2 ** 64 + 1))
+    with pytest.raises(ct.RangeError, match="train 18446744073709552116 does not fit"):
+        ct.walk_forward(btc_1d, "rsi", grid=g, train=2 ** 64 + 500, test=100)
+    opt = ct.optimize(btc_1d, "rsi", grid=g, threads=np.int32(1), shard=(np.int64(0), 1))
+    assert opt.evaluated == 2 and opt.to_json(np.int64(1)) == opt.to_json(1)
+    with pytest.raises(ct.RangeError, match="top_k"):
+        opt.to_json(2 ** 64 + 1)
+
+
+def test_grid_values_numpy_and_nan(btc_1d):
+    # numpy values gave "Object of type int64 is not JSON serializable" (or a TypeError for an
+    # array), and NaN was written as bare NaN: FormatError "grid: not a JSON object".
+    a = ct.optimize(btc_1d, "rsi", grid={"rsi_period": [np.int64(10), 14],
+                                         "oversold": np.array([25.0, 30.0])})
+    b = ct.optimize(btc_1d, "rsi", grid={"rsi_period": [10, 14], "oversold": [25.0, 30.0]})
+    assert [r["params"] for r in a.rows] == [r["params"] for r in b.rows]
+    with pytest.raises(ValueError, match=r"grid\['oversold'\] must be finite, got nan"):
+        ct.optimize(btc_1d, "rsi", grid={"oversold": [float("nan")]})
+    with pytest.raises(ValueError, match=r"grid\['oversold'\]\['to'\] must be finite, got inf"):
+        ct.optimize(btc_1d, "rsi", grid={"oversold": {"from": 20, "to": math.inf, "step": 5}})

@@ -178,3 +178,28 @@ def test_wrong_type_inside_a_callback_is_a_type_error(eth):
     res = ct.backtest(eth, "rsi")
     with pytest.raises(TypeError):
         res.to_json("all")
+
+
+class KeepsContext(ct.Strategy):
+    name = "py_keeps_context"
+    kept = []
+
+    def on_bar(self, ctx):
+        if ctx.bar == 3:
+            KeepsContext.kept.append(ctx)
+            KeepsContext.inside = (repr(ctx), ctx.series("close")[-1])
+            with pytest.raises(TypeError, match="field must be one of"):
+                ctx.series("nope")
+
+
+def test_context_kept_past_its_callback_raises(eth):
+    # The Context pointed at the engine's ct_ctx after the run had ended: ctx.close read freed
+    # memory (a segfault), ctx.bar and ctx.position returned garbage.
+    ct.backtest(eth, KeepsContext)
+    assert KeepsContext.inside == ("<Context bar 3>", eth.close[3])
+    ctx = KeepsContext.kept[0]
+    assert repr(ctx) == "<Context (outside a callback)>"
+    for use in (lambda: ctx.bar, lambda: ctx.position, lambda: ctx.close, lambda: ctx.buy(1),
+                lambda: ctx.series(), lambda: ctx.open_orders, lambda: ctx.time()):
+        with pytest.raises(ct.StateError, match="used outside the callback that received it"):
+            use()

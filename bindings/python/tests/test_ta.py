@@ -93,3 +93,14 @@ def test_bad_arguments():
         ct.ta.run("nonexistent", [1.0])
     with pytest.raises(AttributeError):
         ct.ta.nonexistent
+
+
+def test_an_option_given_twice_is_refused():
+    # ta.rsi(close, 14, period=20) ran with 20 and dropped the positional 14 silently.
+    close = np.linspace(1.0, 2.0, 50)
+    with pytest.raises(TypeError, match="rsi\\(\\) got multiple values for option 'period'"):
+        ct.ta.rsi(close, 14, period=20)
+    with pytest.raises(TypeError, match="multiple values for option 'period'"):
+        ct.ta.lookback("rsi", 14, period=20)
+    m = ct.ta.macd(close, 12, signal=5)
+    assert np.array_equal(m.hist, ct.ta.macd(close, 12, 26, 5).hist, equal_nan=True)
