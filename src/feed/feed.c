@@ -56,6 +56,9 @@ const char *ct_interval_name(int64_t interval_ms)
 ct_status ct__feed_check_row(ct__err *err, const char *what, int64_t rowno, int64_t prev_time, int64_t t,
                              double o, double h, double l, double c, double v)
 {
+    if (t == INT64_MIN) /* the least value stands for "no previous row": it is no time itself */
+        return ct__fail(err, CT_E_DATA, "%s %lld: time %lld is out of range (it must be above the least 64-bit value)",
+                        what, (long long)rowno, (long long)t);
     if (t <= prev_time)
         return ct__fail(err, CT_E_DATA, "%s %lld: time %lld is not after the previous row's %lld (rule: strictly increasing time)",
                         what, (long long)rowno, (long long)t, (long long)prev_time);

@@ -122,6 +122,17 @@ START_TEST(validation_rules)
         ck_assert_msg(strstr(ct_last_error(), "row 2:") != NULL, "case %zu: %s", k, ct_last_error());
         ck_assert_msg(strstr(ct_last_error(), bad[k].needle) != NULL, "case %zu: %s", k, ct_last_error());
     }
+    /* a first time of INT64_MIN was refused as "not after the previous row's" (there is none):
+     * that value marks "no previous row", so it is named as out of range; one above it is a time */
+    int64_t t2[2] = {INT64_MIN, INT64_MIN + H};
+    double p2[2] = {10, 10}, v2[2] = {1, 1};
+    ct_feed *f = NULL;
+    ck_assert_status(ct_feed_from_arrays("X", H, t2, p2, p2, p2, p2, v2, 2, 0, &f), CT_E_DATA);
+    ck_assert_str_eq(ct_last_error(), "row 0: time -9223372036854775808 is out of range (it must be above the least 64-bit value)");
+    t2[0] = INT64_MIN + 1;
+    t2[1] = INT64_MIN + 1 + H;
+    ck_assert_ok(ct_feed_from_arrays("X", H, t2, p2, p2, p2, p2, v2, 2, 0, &f));
+    ct_feed_destroy(f);
     ck_assert_int_eq(ct_alloc_live_count(), 0);
 }
 END_TEST
