@@ -54,7 +54,8 @@ int cli_flag(int argc, char **argv, const char *name);
  * take a value, NULL-terminated. Returns the count and fills pos (up to cap). */
 int cli_positionals(int argc, char **argv, const char *const *known_valued, char **pos, int cap);
 
-/* Parse a time given as epoch ms or ISO-8601 (UTC). Returns 0 on success. */
+/* Parse a time given as epoch ms or ISO-8601 YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z] (UTC): the whole
+ * text, a real date. Returns 0 on success. */
 int cli_parse_time(const char *s, int64_t *ms);
 /* Format epoch ms as "YYYY-MM-DDTHH:MM:SSZ" into buf. */
 const char *cli_fmt_time(int64_t ms, char *buf, size_t cap);

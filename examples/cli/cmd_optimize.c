@@ -41,6 +41,10 @@ char *cli_read_text(const char *path)
         buf = nb;
         cap *= 2;
     }
+    if (buf && ferror(f)) { /* e.g. a directory: not an empty document */
+        free(buf);
+        buf = NULL;
+    }
     fclose(f);
     if (buf)
         buf[n] = '\0';
@@ -161,6 +165,10 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
     const char *strategy = cli_opt(argc, argv, "strategy"), *grid = cli_opt(argc, argv, "grid");
     if (!strategy || !grid)
         return cli_error(cmd, "--strategy and --grid are required");
+    if (cli_flag(argc, argv, "minimize") && cli_flag(argc, argv, "maximize")) {
+        fprintf(stderr, "cryptota %s: --minimize and --maximize contradict each other\n", cmd);
+        return 2;
+    }
     const char *plugin = cli_opt(argc, argv, "plugin");
     ct_status s;
     if (plugin && (s = ct_plugin_load(plugin)) != CT_OK)
@@ -188,6 +196,11 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
         rc = 2;
         goto out;
     }
+    if (threads < 0 || threads > INT32_MAX) {
+        rc = 2;
+        fprintf(stderr, "cryptota %s: --threads %lld is out of range (0 = one per core)\n", cmd, (long long)threads);
+        goto out;
+    }
     if (config && !(cj = cli_json_arg(config))) {
         rc = cli_error(cmd, "cannot read --config %s", config);
         goto out;
@@ -200,18 +213,18 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
                        : (mi >= 0 ? ct_metric_higher_is_better(mi) : 1);
     if ((cj && (s = ct_optimizer_configure_engine_json(o, cj)) != CT_OK) ||
         (s = ct_optimizer_set_objective(o, mname, maximize)) != CT_OK ||
-        (threads < 0 || threads > INT32_MAX ? (s = CT_E_RANGE, cli_error(cmd, "--threads %lld is out of range", (long long)threads), 1) : 0) ||
         (s = ct_optimizer_set_threads(o, (int32_t)threads)) != CT_OK ||
         (s = ct_optimizer_set_min_trades(o, mt)) != CT_OK) {
         rc = cli_fail(cmd, s, NULL);
         goto out;
     }
-    if (nrandom >= 0)
+    int random = cli_opt(argc, argv, "random") != NULL;
+    if (random)
         s = ct_optimizer_set_random_json(o, gj, nrandom, (uint64_t)seed);
     else
         s = ct_optimizer_set_grid_json(o, gj);
     if (s != CT_OK) {
-        rc = cli_fail(cmd, s, nrandom >= 0 ? "--random/--grid" : "--grid");
+        rc = cli_fail(cmd, s, random ? "--random/--grid" : "--grid");
         goto out;
     }
     if (cli_stderr_tty())

@@ -23,18 +23,23 @@ typedef struct ta_item {
 /* Parse one LIST item into it; returns 0 or prints an error and returns 1. */
 static int parse_item(const char *text, ta_item *it)
 {
-    char buf[128], *save = NULL, *tok;
+    char buf[128], *tok, *next;
     int32_t k = 0;
     if (strlen(text) >= sizeof buf)
         return cli_error("ta", "indicator item too long: '%s'", text);
     strcpy(buf, text);
-    tok = strtok_r(buf, ":", &save);
-    if (!tok || !(it->ind = ct_indicator_find(tok)))
-        return cli_error("ta", "unknown indicator '%s' (see: cryptota indicators)", tok ? tok : text);
+    /* split on every ':' (strtok would merge "a::b" and shift the options after an empty one) */
+    next = strchr(buf, ':');
+    if (next)
+        *next++ = '\0';
+    if (!(it->ind = ct_indicator_find(buf)))
+        return cli_error("ta", "unknown indicator '%s' (see: cryptota indicators)", buf);
     for (int32_t j = 0; j < CT_IND_MAX_OPTIONS; j++)
         it->opt[j] = j < ct_indicator_n_options(it->ind) ? ct_indicator_option_default(it->ind, j) : 0.0;
-    while ((tok = strtok_r(NULL, ":", &save)) != NULL) {
+    while ((tok = next) != NULL) {
         char *end;
+        if ((next = strchr(tok, ':')) != NULL)
+            *next++ = '\0';
         if (k >= ct_indicator_n_options(it->ind))
             return cli_error("ta", "'%s': %s takes %d option(s)", text, ct_indicator_name(it->ind),
                              (int)ct_indicator_n_options(it->ind));

@@ -6,6 +6,7 @@
  * LEN is a number of bars, or a duration with a unit (30m, 12h, 90d, 4w): when any length has
  * a unit, all are durations and plain numbers count bars of the file's interval.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,9 @@ static const char k_usage[] =
 static int parse_len(const char *s, int64_t *bars, int64_t *ms)
 {
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (end == s || v < 0)
+    if (end == s || v < 0 || errno == ERANGE)
         return -1;
     *bars = v;
     *ms = -1;
@@ -41,6 +43,8 @@ static int parse_len(const char *s, int64_t *bars, int64_t *ms)
     else if (strcmp(end, "w") == 0)
         unit = 7 * 86400000LL;
     else
+        return -1;
+    if (v > INT64_MAX / unit)
         return -1;
     *ms = v * unit;
     return 0;
@@ -69,12 +73,19 @@ int cmd_walkforward(int argc, char **argv)
     int rc = cli_opt_setup("walkforward", argc, argv, pos[0], &feed, &o);
     if (rc != 0)
         return rc;
-    int64_t len[3];
-    for (int i = 0; i < 3; i++)
-        len[i] = durations ? (ms[i] >= 0 ? ms[i] : bars[i] * ct_feed_interval_ms(feed)) : bars[i];
+    int64_t len[3], iv = ct_feed_interval_ms(feed);
     ct_walkforward *wf = NULL;
-    ct_status s = ct_optimizer_walkforward(o, len[0], len[1], len[2], cli_flag(argc, argv, "anchored"),
-                                           durations ? CT_WF_MS : CT_WF_BARS, &wf);
+    ct_status s;
+    for (int i = 0; i < 3; i++) {
+        if (durations && ms[i] < 0 && iv > 0 && bars[i] > INT64_MAX / iv) {
+            rc = cli_error("walkforward", "--%s: %lld bars of %lld ms is out of range",
+                           i == 0 ? "train" : i == 1 ? "test" : "purge", (long long)bars[i], (long long)iv);
+            goto out;
+        }
+        len[i] = durations ? (ms[i] >= 0 ? ms[i] : bars[i] * iv) : bars[i];
+    }
+    s = ct_optimizer_walkforward(o, len[0], len[1], len[2], cli_flag(argc, argv, "anchored"),
+                                 durations ? CT_WF_MS : CT_WF_BARS, &wf);
     if (cli_stderr_tty())
         fputc('\n', stderr);
     if (s != CT_OK) {

@@ -220,26 +220,65 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* n decimal digits at p into *v; 1 on success. */
+static int digits(const char *p, int n, int *v)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        x = x * 10 + (p[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+/* Epoch ms (digits only), or YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z] in UTC: the whole text, a real
+ * calendar date and time, nothing after it. */
 int cli_parse_time(const char *s, int64_t *ms)
 {
     if (!s || !*s)
         return -1;
-    char *end;
-    int all_digits = 1;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            all_digits = 0;
-    if (all_digits) {
-        *ms = strtoll(s, &end, 10);
+    if (strspn(s, "0123456789") == strlen(s)) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno == ERANGE)
+            return -1;
+        *ms = v;
         return 0;
     }
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-    double sec = 0;
-    int n = sscanf(s, "%d-%d-%d%*[T ]%d:%d:%lf", &y, &mo, &d, &h, &mi, &sec);
-    if (n < 3 || (n > 3 && n < 5) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61)
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+        mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
         return -1;
-    *ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60) * 1000 +
-          (int64_t)(sec * 1000.0 + 0.5);
+    const char *p = s + 10;
+    if (*p == 'T' || *p == ' ') {
+        if (!digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &mi) || h > 23 || mi > 59)
+            return -1;
+        p += 6;
+        if (*p == ':') {
+            if (!digits(p + 1, 2, &sec) || sec > 59)
+                return -1;
+            p += 3;
+            if (*p == '.') {
+                int nd = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++, nd++)
+                    if (nd < 3)
+                        frac = frac * 10 + (*p - '0');
+                if (nd == 0)
+                    return -1;
+                for (; nd < 3; nd++)
+                    frac *= 10;
+            }
+        }
+    }
+    if (*p == 'Z')
+        p++;
+    if (*p)
+        return -1;
+    *ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
     return 0;
 }
 

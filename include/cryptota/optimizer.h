@@ -291,7 +291,7 @@ enum {
  * @param[in] purge        gap between train and test (>= 0).
  * @param[out] out         destroyed with ct_walkforward_destroy; NULL on failure.
  * @return CT_OK; CT_E_INVALID_ARG (bad lengths, unit); CT_E_RANGE (the feed is too short for
- *   one window); CT_E_STATE (no space, or a merged optimizer); CT_E_NOT_FOUND (no combination
+ *   one window, or a length is above 2^61); CT_E_STATE (no space, or a merged optimizer); CT_E_NOT_FOUND (no combination
  *   qualified in a window: names it); CT_E_CANCELLED; engine errors; CT_E_NOMEM. @threadsafety one thread at a time per optimizer (const accessors from several threads once it is not running). @since 0.1
  */
 CT_API ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test, int64_t purge,

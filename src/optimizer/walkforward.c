@@ -305,6 +305,10 @@ ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test,
         return ct__fail(&o->err, CT_E_INVALID_ARG,
                         "walkforward: need train >= 2, test >= 1, purge >= 0 (got %lld, %lld, %lld)", (long long)train,
                         (long long)test, (long long)purge);
+    if (train > INT64_MAX / 4 || test > INT64_MAX / 4 || purge > INT64_MAX / 4)
+        return ct__fail(&o->err, CT_E_RANGE,
+                        "walkforward: train %lld, test %lld, purge %lld: a length above 2^61 is out of range", (long long)train,
+                        (long long)test, (long long)purge);
     atomic_store(&o->cancel, 0);
     int64_t nw = make_windows(o->feed, train, test, purge, anchored, unit, NULL, 0);
     if (nw < 1)

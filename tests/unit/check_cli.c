@@ -140,6 +140,121 @@ START_TEST(metrics_csv_rows_are_checked)
 }
 END_TEST
 
+/* Times are the whole text and a real date: trailing text, a day past the month's end, a negative
+ * hour and an epoch past int64 were taken (2020-02-31 as 2020-03-02, 99999999999999999999 as
+ * INT64_MAX). The bad time is named before any network use (the base URL is a closed port). */
+START_TEST(times_are_checked)
+{
+    static const char *const bad[] = {"2020-01-01garbage", "2020-02-31", "2021-02-29", "2020-01-01T-5:00",
+                                      "2020-01-01T24:00", "2020-1-1", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(g_args, sizeof(g_args),
+                 "fetch BTCUSDT --interval 1d --start '%s' --end 2020-06-01 --cache none --base-url http://127.0.0.1:1",
+                 bad[i]);
+        ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+        char want[256];
+        snprintf(want, sizeof(want), "cryptota fetch: bad --start '%s' (ISO-8601 date/time in UTC or epoch ms)\n",
+                 bad[i]);
+        ck_assert_str_eq(g_out, want);
+    }
+    /* the good forms still select the same window of the file */
+    static const char *const good[] = {"2020-01-01", "2020-01-01T00:00:00Z", "2020-01-01 00:00", "1577836800000",
+                                       "2020-01-01T00:00:00.000"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(g_args, sizeof(g_args), "demo --data '%s' --start '%s' --end 2020-06-01 --out '%s/cli_demo'",
+                 data_file(), good[i], ct_test_tmpdir());
+        ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 0);
+        ck_assert_msg(strstr(g_out, "152 bars, 2020-01-01T00:00:00Z .. 2020-05-31T00:00:00Z") != NULL, "%s", g_out);
+    }
+}
+END_TEST
+
+/* Walk-forward lengths past int64 once overflowed (undefined behaviour: 9999999999999d in the CLI,
+ * a bar count near INT64_MAX in the window arithmetic of the library). */
+START_TEST(walkforward_lengths_out_of_range)
+{
+    static const char *const cases[][2] = {
+        {"--train 99999999999999999999 --test 10",
+         "cryptota walkforward: --train: '99999999999999999999' is not a number of bars or a duration like 30d\n"},
+        {"--train 9999999999999d --test 10",
+         "cryptota walkforward: --train: '9999999999999d' is not a number of bars or a duration like 30d\n"},
+        {"--train 999999999999999999 --test 10d",
+         "cryptota walkforward: --train: 999999999999999999 bars of 86400000 ms is out of range\n"},
+        {"--train 9223372036854775800 --test 10",
+         "cryptota walkforward: walkforward: train 9223372036854775800, test 10, purge 0: a length above 2^61 is "
+         "out of range (CT_E_RANGE)\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(g_args, sizeof(g_args), "walkforward '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' %s",
+                 data_file(), cases[i][0]);
+        ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+        ck_assert_str_eq(g_out, cases[i][1]);
+    }
+}
+END_TEST
+
+/* --random -5 silently ran the grid (-1 stood for "no --random"); --threads -1 printed two errors
+ * ("value out of range" the second) and exited 1 rather than 2 like the other number checks;
+ * --minimize with --maximize minimized. */
+START_TEST(optimize_numbers_are_checked)
+{
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --random -5",
+             data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_str_eq(g_out, "cryptota optimize: --random/--grid: random search: number of samples -5 must be >= 1 "
+                            "(CT_E_INVALID_ARG)\n");
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --threads -1",
+             data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_str_eq(g_out, "cryptota optimize: --threads -1 is out of range (0 = one per core)\n");
+    /* both directions: the first one checked (--minimize) silently won */
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --maximize --minimize",
+             data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_str_eq(g_out, "cryptota optimize: --minimize and --maximize contradict each other\n");
+}
+END_TEST
+
+/* A directory given as a JSON document read as an empty text, so the error was about the JSON
+ * ("document 0 is not a JSON object") and did not name the path. */
+START_TEST(json_path_directory_is_named)
+{
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '%s'", data_file(), ct_test_tmpdir());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    char want[4200];
+    snprintf(want, sizeof(want), "cryptota optimize: cannot read --grid %s\n", ct_test_tmpdir());
+    ck_assert_str_eq(g_out, want);
+    snprintf(g_args, sizeof(g_args), "merge '%s'", ct_test_tmpdir());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    snprintf(want, sizeof(want), "cryptota merge: cannot read %s\n", ct_test_tmpdir());
+    ck_assert_str_eq(g_out, want);
+}
+END_TEST
+
+/* An empty option in a ta item ("bbands:20::3") was dropped by strtok, so 3 became nbdev_up
+ * instead of nbdev_dn, in a column named bbands_20__3. */
+START_TEST(ta_empty_option_is_an_error)
+{
+    char out[4200];
+    snprintf(out, sizeof(out), "%s/cli_ta.csv", ct_test_tmpdir());
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators bbands:20::3", data_file(), out);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_str_eq(g_out, "cryptota ta: 'bbands:20::3': option 'nbdev_up' is not a number: ''\n");
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators rsi:14:", data_file(), out);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_str_eq(g_out, "cryptota ta: 'rsi:14:': rsi takes 1 option(s)\n");
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators bbands:20:2:3,rsi", data_file(), out);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 0);
+    size_t n;
+    char *txt = ct_test_read_file(out, &n);
+    ck_assert_ptr_nonnull(txt);
+    ck_assert_msg(strncmp(txt, "open_time,bbands_20_2_3_upper,bbands_20_2_3_middle,bbands_20_2_3_lower,rsi\n", 75) == 0,
+                  "%.200s", txt);
+    free(txt);
+    remove(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -150,6 +265,11 @@ int main(void)
     tcase_add_test(tc, integers_are_checked);
     tcase_add_test(tc, good_arguments_still_work);
     tcase_add_test(tc, metrics_csv_rows_are_checked);
+    tcase_add_test(tc, times_are_checked);
+    tcase_add_test(tc, walkforward_lengths_out_of_range);
+    tcase_add_test(tc, optimize_numbers_are_checked);
+    tcase_add_test(tc, json_path_directory_is_named);
+    tcase_add_test(tc, ta_empty_option_is_an_error);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }
