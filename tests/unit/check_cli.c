@@ -231,6 +231,33 @@ START_TEST(json_path_directory_is_named)
 }
 END_TEST
 
+/* A candle file with a header and no rows: backtest printed the capital as its final equity and
+ * optimize a "best" row of NaN objectives, both exiting 0. */
+START_TEST(empty_candle_file_is_an_error)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/cli_empty_1h.csv", ct_test_tmpdir());
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("open_time,open,high,low,close,volume\n", fp);
+    fclose(fp);
+    char want[4400];
+    snprintf(g_args, sizeof(g_args), "backtest '%s' --strategy rsi", path);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    snprintf(want, sizeof(want), "cryptota backtest: %s has no candles\n", path);
+    ck_assert_str_eq(g_out, want);
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}'", path);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    snprintf(want, sizeof(want), "cryptota optimize: %s has no candles\n", path);
+    ck_assert_str_eq(g_out, want);
+    snprintf(g_args, sizeof(g_args), "walkforward '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --train 10 --test 5",
+             path);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    snprintf(want, sizeof(want), "cryptota walkforward: %s has no candles\n", path);
+    ck_assert_str_eq(g_out, want);
+}
+END_TEST
+
 /* An empty option in a ta item ("bbands:20::3") was dropped by strtok, so 3 became nbdev_up
  * instead of nbdev_dn, in a column named bbands_20__3. */
 START_TEST(ta_empty_option_is_an_error)
@@ -270,6 +297,7 @@ int main(void)
     tcase_add_test(tc, optimize_numbers_are_checked);
     tcase_add_test(tc, json_path_directory_is_named);
     tcase_add_test(tc, ta_empty_option_is_an_error);
+    tcase_add_test(tc, empty_candle_file_is_an_error);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }
