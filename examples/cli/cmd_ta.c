@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -93,6 +94,10 @@ int cmd_ta(int argc, char **argv)
     FILE *fp = NULL;
     if (cli_flag(argc, argv, "help") || cli_positionals(argc, argv, valued, pos, 2) != 1 || !out_path || !spec)
         return cli_usage("ta", "FILE --out OUT.csv --indicators LIST   (LIST like rsi:14,sma:20,macd:12:26:9)");
+    size_t ol = strlen(out_path);
+    if (ol >= 4 && (strcasecmp(out_path + ol - 4, ".ctz") == 0 || strcasecmp(out_path + ol - 4, ".zst") == 0))
+        /* the readers go by the extension: plain CSV under these names could not be read back */
+        return cli_error("ta", "--out %s: ta writes plain CSV, not .ctz or .zst (name the file .csv)", out_path);
     list = malloc(strlen(spec) + 1);
     if (!list)
         return cli_error("ta", "out of memory");

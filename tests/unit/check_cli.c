@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -263,6 +264,12 @@ END_TEST
 START_TEST(ta_empty_option_is_an_error)
 {
     char out[4200];
+    /* ta writes CSV: under a .ctz or .zst name it could not be read back (it used to write it) */
+    snprintf(out, sizeof(out), "%s/cli_ta.ctz", ct_test_tmpdir());
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators rsi", data_file(), out);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert(strstr(g_out, "ta writes plain CSV, not .ctz or .zst (name the file .csv)") != NULL);
+    ck_assert(access(out, F_OK) != 0);
     snprintf(out, sizeof(out), "%s/cli_ta.csv", ct_test_tmpdir());
     snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators bbands:20::3", data_file(), out);
     ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
