@@ -452,61 +452,26 @@ def _fail(ctx: int, e: BaseException) -> int:
     return 30  # CT_E_PLUGIN
 
 
-def _on_start(user: int, ctx: int) -> int:
-    try:
-        inst = _instances[user]
-        c = inst.ctx
-        prev, c._p = c._p, ctx
+def _dispatcher(method: str) -> Any:
+    """The C callback that runs ``method`` of the instance ``user`` with its Context pointed at
+    ``ctx`` for the call only (a Context kept past its callback raises StateError)."""
+    def call(user: int, ctx: int) -> int:
         try:
-            inst.on_start(c)
-        finally:
-            c._p = prev  # a Context kept past its callback raises StateError
-        return 0
-    except BaseException as e:  # noqa: BLE001
-        return _fail(ctx, e)
+            inst = _instances[user]
+            c = inst.ctx
+            prev, c._p = c._p, ctx
+            try:
+                getattr(inst, method)(c)
+            finally:
+                c._p = prev
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(ctx, e)
+    call.__name__ = "_" + method
+    return call
 
 
-def _on_bar(user: int, ctx: int) -> int:
-    try:
-        inst = _instances[user]
-        c = inst.ctx
-        prev, c._p = c._p, ctx
-        try:
-            inst.on_bar(c)
-        finally:
-            c._p = prev  # a Context kept past its callback raises StateError
-        return 0
-    except BaseException as e:  # noqa: BLE001
-        return _fail(ctx, e)
-
-
-def _on_fill(user: int, ctx: int) -> int:
-    try:
-        inst = _instances[user]
-        c = inst.ctx
-        prev, c._p = c._p, ctx
-        try:
-            inst.on_fill(c)
-        finally:
-            c._p = prev  # a Context kept past its callback raises StateError
-        return 0
-    except BaseException as e:  # noqa: BLE001
-        return _fail(ctx, e)
-
-
-def _on_finish(user: int, ctx: int) -> int:
-    try:
-        inst = _instances[user]
-        c = inst.ctx
-        prev, c._p = c._p, ctx
-        try:
-            inst.on_finish(c)
-        finally:
-            c._p = prev  # a Context kept past its callback raises StateError
-        return 0
-    except BaseException as e:  # noqa: BLE001
-        return _fail(ctx, e)
-
+_on_start, _on_bar, _on_fill, _on_finish = (_dispatcher(m) for m in ("on_start", "on_bar", "on_fill", "on_finish"))
 
 _C_ON_START = _ffi.CB_FN(_on_start)
 _C_ON_BAR = _ffi.CB_FN(_on_bar)
