@@ -42,6 +42,9 @@ int cli_error(const char *cmd, const char *fmt, ...)
 int cli_usage(const char *cmd, const char *usage);
 /* Report a failed library call: status name plus the library's message. */
 int cli_fail(const char *cmd, ct_status s, const char *what);
+/* Load a candle file to run on (gaps kept); a file without rows is an error, since a run over no
+ * bars would report the capital as its result. Returns 0, or prints the error and returns 1. */
+int cli_load_candles(const char *cmd, const char *path, ct_feed **out);
 
 /* Option lookup over argv: "--name value" or "--name=value". Returns NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);

@@ -121,12 +121,8 @@ int cmd_backtest(int argc, char **argv)
     ct_strategy *st = NULL;
     ct_result *r = NULL;
     int rc = 0;
-    if ((s = ct_feed_load(pos[0], CT_GAPS_KEEP, &f)) != CT_OK)
-        return cli_fail("backtest", s, pos[0]);
-    if (ct_feed_len(f) == 0) { /* a run over no bars would report the capital as a result */
-        ct_feed_destroy(f);
-        return cli_error("backtest", "%s has no candles", pos[0]);
-    }
+    if (cli_load_candles("backtest", pos[0], &f) != 0)
+        return 1;
     if ((s = ct_strategy_create_by_name(name, &st)) != CT_OK)
         rc = cli_fail("backtest", s, "--strategy");
     else if (params && (s = ct_strategy_set_json(st, params)) != CT_OK)

@@ -176,13 +176,8 @@ int cli_opt_setup(const char *cmd, int argc, char **argv, const char *file, ct_f
     const ct_strategy_class *cls = ct_strategy_class_find(strategy);
     if (!cls)
         return cli_error(cmd, "unknown strategy '%s' (see cryptota strategies)", strategy);
-    if ((s = ct_feed_load(file, CT_GAPS_KEEP, feed)) != CT_OK)
-        return cli_fail(cmd, s, file);
-    if (ct_feed_len(*feed) == 0) { /* every row would be a run over no bars */
-        ct_feed_destroy(*feed);
-        *feed = NULL;
-        return cli_error(cmd, "%s has no candles", file);
-    }
+    if (cli_load_candles(cmd, file, feed) != 0)
+        return 1;
     ct_optimizer *o = NULL;
     char *gj = cli_json_arg(grid), *cj = NULL;
     int rc = 1;

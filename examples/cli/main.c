@@ -129,6 +129,19 @@ int cli_usage(const char *cmd, const char *usage)
     return 2;
 }
 
+int cli_load_candles(const char *cmd, const char *path, ct_feed **out)
+{
+    ct_status s = ct_feed_load(path, CT_GAPS_KEEP, out);
+    if (s != CT_OK)
+        return cli_fail(cmd, s, path);
+    if (ct_feed_len(*out) == 0) {
+        ct_feed_destroy(*out);
+        *out = NULL;
+        return cli_error(cmd, "%s has no candles", path);
+    }
+    return 0;
+}
+
 int cli_fail(const char *cmd, ct_status s, const char *what)
 {
     const char *msg = ct_last_error();
