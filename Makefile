@@ -31,7 +31,7 @@ demo: deps
 
 # Every test: a -Werror build and every suite through CTest (C, API, packaging, fuzzers, report,
 # Python, Node, hosts), then the C suites again under ASan+UBSan, then the threaded suites
-# (optimizer, engine cache, .ctz decoding, strategy registry) under TSan.
+# (optimizer, engine cache, .ctz decoding, strategy registry, the metric pass's helpers) under TSan.
 test: deps-test
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCT_WERROR=ON $(CMAKE_ARGS)
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -49,9 +49,9 @@ test-asan:
 test-tsan:
 	$(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON -DCT_TSAN=ON -DCT_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target check_optimizer check_optimizer_wf check_overfit check_engine check_ctz \
-	  check_strategy check_core
+	  check_strategy check_core check_metrics_kernel
 	cd $(TSAN_BUILD) && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz|strategy|core)$$'
+	  ctest --output-on-failure -R '^check_(optimizer|optimizer_wf|overfit|engine|ctz|strategy|core|metrics_kernel)$$'
 
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench

@@ -61,7 +61,9 @@ CT_API int32_t ct_metric_higher_is_better(int32_t i);
 
 /**
  * One metric of a backtest result. Every metric is computed on the first call (one pass over
- * the curve) and cached in the result.
+ * the curve) and cached in the result. A curve of 131,072 bars or more is computed in
+ * segments on helper threads (one per core, joined before the call returns); the values are
+ * bit-identical whatever the number of cores (docs/metrics.md).
  * @param[in]  r      the result.
  * @param[in]  name   a registry name, e.g. "sharpe_ratio".
  * @param[out] value  the value; NaN when undefined for this result.
@@ -131,6 +133,7 @@ CT_API ct_status ct_result_monthly_returns(const ct_result *r, int32_t *year, in
  *         finite, risk_free not finite, unknown flags), CT_E_DATA (a time not after the
  *         previous one, an equity or level not finite and > 0: the message names the row),
  *         CT_E_NOMEM.
+ * A curve of 131,072 points or more is computed on helper threads, as ct_result_metric.
  * @threadsafety thread-safe (no shared state). @since 0.1
  */
 CT_API ct_status ct_metrics_from_equity(const int64_t *time_ms, const double *equity, int64_t n,

@@ -13,8 +13,12 @@
  * follow empyrical (see docs/metrics.md).
  */
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "metrics/metrics_internal.h"
 #include "metrics/pass.h"
@@ -397,6 +401,19 @@ static int64_t run_pass(ct__kstate *k, const double *E, const double *bl, const 
     return ct__metrics_pass_generic(k, E, bl, br, n);
 }
 
+/* The drawdown walk of the same build. */
+static int64_t run_dd(ct__kstate *k, const double *E, int64_t n)
+{
+#if defined(CT__PASS_X86)
+    int level = pass_level();
+    if (level == 2)
+        return ct__metrics_dd_avx512(k, E, n);
+    if (level == 1)
+        return ct__metrics_dd_avx2(k, E, n);
+#endif
+    return ct__metrics_dd_generic(k, E, n);
+}
+
 /* The partition of the same build, with its scratch. */
 static ct__sel selector(double *tmp)
 {
@@ -422,16 +439,313 @@ static double lanes_min(const double *v)
     return m;
 }
 
+/*
+ * Long curves: the pass over segments. Bars 1..n-1 are cut into segments of CT__SEG bars (the
+ * last one shorter), a cut that depends on the length alone. Each segment starts from zero sums,
+ * the log curve's level at its first bar (log(E[from-1]/E[0]), what cumsum(log1p(r)) sums to) and
+ * its own run of the percentile brackets' values; the segments are then merged in order: lane
+ * sums added, counts added, the least equity and the host benchmark's product folded, the
+ * brackets' values concatenated. The drawdowns are a state machine over the whole curve: the
+ * calling thread takes the segments from the front, in order, doing them in its pass; helper
+ * threads take segments from the back without them, and the calling thread, on reaching one,
+ * walks its drawdowns alone (the same operations on the same lanes as in the pass: the same
+ * bits). So the metrics are bit-identical whatever the thread count and whoever took which
+ * segment.
+ */
+#define CT__SEG ((int64_t)65536)      /* bars per segment: a multiple of CT__CHUNK and of 16 */
+#define CT__PAR_MIN ((int64_t)131072) /* fewer returns: one thread (helpers cost more than they save) */
+#define CT__MAX_HELPERS 7
+
+static int g_threads = 0;           /* tests: threads to use (0: by the machine) */
+static _Thread_local int tl_serial; /* this thread's calls use no helper threads */
+
+void ct__metrics_kernel_force_threads(int threads) { g_threads = threads; }
+
+int ct__metrics_serial(int on)
+{
+    int was = tl_serial;
+    tl_serial = on;
+    return was;
+}
+
+typedef struct seg_job {
+    ct__kstate k;
+    ct__bracket b5, b95; /* this segment's run of the brackets */
+    int worker;          /* whose buffers hold that run (0: the final ones) */
+    int64_t at5, at95;   /* where it starts in them */
+    int64_t to;          /* end of the segment's bars */
+    atomic_int taken;
+} seg_job;
+
+typedef struct seg_run {
+    const double *E, *bl, *br;
+    int64_t nseg;
+    seg_job *jobs;
+    atomic_llong back; /* the next segment a helper takes */
+    atomic_int go;     /* 0: wait (the segments are being set up), 1: take segments, -1: leave */
+} seg_run;
+
+typedef struct seg_worker {
+    seg_run *run;
+    int id;
+    double *buf5, *buf95; /* this worker's bracket buffers */
+    int64_t n5, n95;
+    pthread_t thread;
+} seg_worker;
+
+/* Segment j's pass, its bracket values appended to w's buffers. */
+static void seg_do(seg_worker *w, int64_t j)
+{
+    seg_run *run = w->run;
+    seg_job *jb = &run->jobs[j];
+    jb->worker = w->id;
+    if (jb->k.b5) {
+        jb->b5.buf = w->buf5, jb->b95.buf = w->buf95;
+        jb->b5.nbuf = jb->at5 = w->n5;
+        jb->b95.nbuf = jb->at95 = w->n95;
+    }
+    (void)run_pass(&jb->k, run->E, run->bl, run->br, jb->to);
+    if (jb->k.b5)
+        w->n5 = jb->b5.nbuf, w->n95 = jb->b95.nbuf;
+}
+
+/* A helper: segments from the back, until it meets the calling thread. It starts while the
+ * calling thread samples the returns for the brackets (a thread takes tens of microseconds to
+ * start), and waits for the segments to be set up. */
+static void *seg_helper(void *arg)
+{
+    seg_worker *w = arg;
+    seg_run *run = w->run;
+    int go;
+    while ((go = atomic_load_explicit(&run->go, memory_order_acquire)) == 0)
+        sched_yield();
+    if (go < 0)
+        return NULL;
+    for (;;) {
+        int64_t j = atomic_fetch_sub(&run->back, 1);
+        if (j < 1 || atomic_exchange(&run->jobs[j].taken, 1))
+            break;
+        run->jobs[j].k.no_dd = 1;
+        seg_do(w, j);
+    }
+    return NULL;
+}
+
+/* The cores online, read once (sysconf reads a file under /sys: tens of microseconds). */
+static int online_cpus(void)
+{
+    static atomic_int cached;
+    int c = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (c == 0) {
+        long v = sysconf(_SC_NPROCESSORS_ONLN);
+        c = v < 1 ? 1 : v > 1024 ? 1024 : (int)v;
+        atomic_store_explicit(&cached, c, memory_order_relaxed);
+    }
+    return c;
+}
+
+/* Threads for a curve of m returns in nseg segments. */
+static int seg_threads(int64_t m, int64_t nseg)
+{
+    if (tl_serial)
+        return 1;
+    int64_t t = g_threads;
+    if (t <= 0) {
+        if (m < CT__PAR_MIN)
+            return 1;
+        t = online_cpus();
+    }
+    t = t > nseg ? nseg : t;
+    return (int)(t > CT__MAX_HELPERS + 1 ? CT__MAX_HELPERS + 1 : t);
+}
+
+/* The drawdown fields of a pass state. */
+static void dd_copy(ct__kstate *to, const ct__kstate *from)
+{
+    to->peak = from->peak, to->inv_peak = from->inv_peak, to->mdd = from->mdd, to->U2 = from->U2;
+    to->trough = from->trough, to->dd_sum = from->dd_sum, to->peak_i = from->peak_i;
+    to->dd_count = from->dd_count, to->max_dur = from->max_dur, to->max_dur_ms = from->max_dur_ms;
+    to->in_dd = from->in_dd;
+    memcpy(to->U2v, from->U2v, sizeof(to->U2v));
+    memcpy(to->U2w, from->U2w, sizeof(to->U2w));
+}
+
+/* A segment's sums into the running ones (in segment order: fixed bits). */
+static void seg_merge(ct__kstate *k, const ct__kstate *s)
+{
+    for (int l = 0; l < CT__LANES; l++) {
+        k->S1[l] += s->S1[l], k->S2[l] += s->S2[l], k->S3[l] += s->S3[l], k->S4[l] += s->S4[l];
+        k->D2[l] += s->D2[l], k->NG[l] += s->NG[l];
+        k->Y1[l] += s->Y1[l], k->Y2[l] += s->Y2[l], k->XY[l] += s->XY[l];
+        k->EMIN[l] = s->EMIN[l] < k->EMIN[l] ? s->EMIN[l] : k->EMIN[l];
+        k->NB[l] += s->NB[l], k->B1[l] += s->B1[l], k->B2[l] += s->B2[l], k->RB[l] += s->RB[l];
+        k->X1[l] += s->X1[l], k->T1[l] += s->T1[l], k->T2[l] += s->T2[l], k->B5S[l] += s->B5S[l];
+        k->B5N[l] += s->B5N[l], k->B95N[l] += s->B95N[l], k->ZC[l] += s->ZC[l], k->HELD[l] += s->HELD[l];
+    }
+    k->bprod *= s->bprod;
+    k->y_prev = s->y_prev;
+}
+
+/* The segments of a long curve, their helper threads and the workers' state. */
+typedef struct seg_ctx {
+    seg_run run;
+    seg_worker ws[CT__MAX_HELPERS + 1];
+    int threads;
+    unsigned started; /* bit t: helper t is running */
+    double *wbuf;     /* the helpers' bracket buffers */
+} seg_ctx;
+
+/* The segments of a curve of n bars, with their helpers started (they wait for run_segments). */
+static ct_status seg_start(seg_ctx *c, int64_t n)
+{
+    memset(c, 0, sizeof(*c));
+    const int64_t m = n - 1, nseg = (m + CT__SEG - 1) / CT__SEG;
+    c->run.nseg = nseg;
+    atomic_init(&c->run.back, nseg - 1);
+    atomic_init(&c->run.go, 0);
+    if (!(c->run.jobs = ct__malloc_array((size_t)nseg, sizeof(seg_job))))
+        return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the segments of %lld bars", (long long)n);
+    for (int64_t j = 0; j < nseg; j++)
+        atomic_init(&c->run.jobs[j].taken, 0);
+    c->threads = seg_threads(m, nseg);
+    for (int t = 0; t < c->threads; t++)
+        c->ws[t].run = &c->run, c->ws[t].id = t;
+    for (int t = 1; t < c->threads; t++) /* a helper that cannot start leaves its share to the others */
+        if (pthread_create(&c->ws[t].thread, NULL, seg_helper, &c->ws[t]) == 0)
+            c->started |= 1u << t;
+    return CT_OK;
+}
+
+/* Helpers joined (told to leave if they still wait), memory freed. */
+static void seg_stop(seg_ctx *c)
+{
+    int wait = 0;
+    (void)atomic_compare_exchange_strong(&c->run.go, &wait, -1);
+    for (int t = 1; t < c->threads; t++)
+        if (c->started & (1u << t))
+            (void)pthread_join(c->ws[t].thread, NULL);
+    c->started = 0;
+    ct__free(c->wbuf);
+    ct__free(c->run.jobs);
+    c->wbuf = NULL;
+    c->run.jobs = NULL;
+}
+
+/*
+ * The pass over bars 1.. of a long curve in segments (see above), k holding the starting state
+ * as run_pass takes it, with k->b5/b95 (when set) the brackets and their buffers of `slot`
+ * values. Leaves in k the state run_pass would; *bi: the first bar left to the scalar tail.
+ * Stops the helpers.
+ */
+static void run_segments(seg_ctx *c, ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n,
+                         int64_t slot, double cy, int64_t *bi)
+{
+    const int64_t m = n - 1, nseg = c->run.nseg;
+    seg_job *jobs = c->run.jobs;
+    seg_worker *ws = c->ws;
+    ct__bracket *b5 = k->b5, *b95 = k->b95;
+    for (int64_t j = 0; j < nseg; j++) {
+        seg_job *jb = &jobs[j];
+        const int64_t from = 1 + j * CT__SEG;
+        memset(&jb->k, 0, sizeof(jb->k));
+        jb->k.c = k->c, jb->k.cb = k->cb, jb->k.xbar = k->xbar, jb->k.tm = k->tm, jb->k.pos = k->pos;
+        jb->k.skip_log = k->skip_log;
+        jb->k.bprod = 1.0;
+        jb->k.from = from;
+        jb->k.y_prev = j == 0 ? k->y_prev : log(E[from - 1] / E[0]) - cy;
+        for (int l = 0; l < CT__LANES; l++)
+            jb->k.EMIN[l] = E[0];
+        if (b5) {
+            jb->b5 = *b5, jb->b95 = *b95;
+            jb->k.b5 = &jb->b5, jb->k.b95 = &jb->b95;
+        }
+        jb->to = j + 1 < nseg ? from + CT__SEG : n;
+        jb->worker = 0;
+    }
+    c->run.E = E, c->run.bl = bl, c->run.br = br;
+    ws[0].buf5 = b5 ? b5->buf : NULL, ws[0].buf95 = b5 ? b95->buf : NULL;
+    ws[0].n5 = b5 ? b5->nbuf : 0, ws[0].n95 = b5 ? b95->nbuf : 0;
+    int helpers = c->started != 0;
+    if (helpers && b5) {
+        /* the helpers' bracket buffers; without them, no helpers */
+        c->wbuf = ct__malloc_array((size_t)(c->threads - 1) * 2 * (size_t)slot, sizeof(double));
+        helpers = c->wbuf != NULL;
+        for (int t = 1; t < c->threads && helpers; t++)
+            ws[t].buf5 = c->wbuf + (size_t)(t - 1) * 2 * (size_t)slot, ws[t].buf95 = ws[t].buf5 + slot;
+    }
+    atomic_store_explicit(&c->run.go, helpers ? 1 : -1, memory_order_release);
+    /* this thread: the segments from the front, with the drawdowns carried from one to the next */
+    ct__kstate dd = *k;
+    for (int64_t j = 0; j < nseg; j++) {
+        seg_job *jb = &jobs[j];
+        if (!atomic_exchange(&jb->taken, 1)) {
+            dd_copy(&jb->k, &dd);
+            seg_do(&ws[0], j);
+            dd_copy(&dd, &jb->k);
+        } else { /* a helper's: its drawdowns alone */
+            dd.from = jb->k.from;
+            (void)run_dd(&dd, E, jb->to);
+        }
+    }
+    for (int t = 1; t < c->threads; t++)
+        if (c->started & (1u << t))
+            (void)pthread_join(ws[t].thread, NULL);
+    c->started = 0;
+    dd_copy(k, &dd);
+    *bi = n - (m & 7); /* the blocks of eight from bar 1 are done */
+    int overflow = 0;
+    if (b5) {
+        /* the brackets' values in segment order: this thread's (a prefix) are in place, each
+         * helper's follow; a run stopped where a buffer overflowed (the exact fallback then) */
+        int64_t n5 = ws[0].n5, n95 = ws[0].n95;
+        for (int64_t j = 0; j < nseg; j++) {
+            seg_job *jb = &jobs[j];
+            if (!jb->k.b5) {
+                overflow = 1;
+                break;
+            }
+            if (jb->worker == 0)
+                continue;
+            const int64_t c5 = jb->b5.nbuf - jb->at5, c95 = jb->b95.nbuf - jb->at95;
+            if (n5 + c5 > b5->cap || n95 + c95 > b95->cap) {
+                overflow = 1;
+                break;
+            }
+            memcpy(b5->buf + n5, ws[jb->worker].buf5 + jb->at5, (size_t)c5 * sizeof(double));
+            memcpy(b95->buf + n95, ws[jb->worker].buf95 + jb->at95, (size_t)c95 * sizeof(double));
+            n5 += c5, n95 += c95;
+        }
+        b5->nbuf = n5, b95->nbuf = n95;
+    }
+    for (int64_t j = 0; j < nseg; j++)
+        seg_merge(k, &jobs[j].k);
+    if (b5 && (overflow || b5->nbuf > b5->cap || b95->nbuf > b95->cap)) {
+        b5->overflow = b95->overflow = 1;
+        k->b5 = k->b95 = NULL;
+    }
+    seg_stop(c);
+}
+
 ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
 {
     for (int i = 0; i < CT_M__COUNT; i++)
         out[i] = CT__NaN;
+    const int64_t n = s->n;
+    const double *E = s->equity;
+    /* a long curve: its segments' helper threads start first, and get going while the trade
+     * statistics and the brackets' sample are done here */
+    seg_ctx seg;
+    const int segmented = n - 1 > CT__SEG;
+    if (segmented) {
+        ct_status st = seg_start(&seg, n);
+        if (st != CT_OK) {
+            seg_stop(&seg);
+            return st;
+        }
+    }
     trade_stats(s, out);
     out[CT_M_total_commission] = s->total_commission;
     out[CT_M_turnover] = s->turnover;
-
-    const int64_t n = s->n;
-    const double *E = s->equity;
     if (n <= 0)
         return CT_OK;
     out[CT_M_final_equity] = E[n - 1];
@@ -483,8 +797,11 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
          * sum is taken in the pass's order) and the partitions' scratch */
         const int64_t slot = cap + CT__CHUNK + CT__LANES, scratch = (S > cap ? S : cap) + CT__LANES;
         brbuf = ct__malloc_array((size_t)(2 * slot + S + cap + CT__LANES + scratch), sizeof(double));
-        if (!brbuf)
+        if (!brbuf) {
+            if (segmented)
+                seg_stop(&seg);
             return ct__fail(NULL, CT_E_NOMEM, "metrics: out of memory for the percentile brackets");
+        }
         double *smp = brbuf + 2 * slot;
         work5 = smp + S;
         sel = selector(work5 + cap + CT__LANES);
@@ -536,7 +853,13 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     k.b5 = use_brackets ? &b5 : NULL;
     k.b95 = use_brackets ? &b95 : NULL;
     k.pos = s->position;
-    int64_t bi = run_pass(&k, E, bl, br, n);
+    k.from = 1;
+    int64_t bi = 1;
+    if (segmented) {
+        run_segments(&seg, &k, E, bl, br, n, use_brackets ? b5.cap + CT__CHUNK + CT__LANES : 0, cy, &bi);
+    } else {
+        bi = run_pass(&k, E, bl, br, n);
+    }
     if (s->position) {
         /* exposure: bar 0, the pass's bars, the tail */
         int64_t held = s->position[0] != 0.0;
@@ -562,7 +885,10 @@ ct_status ct__metrics_kernel(const ct__mseries *s, double *out)
     for (; bi < n; bi++)
         scalar_step(&k, E, bl, br, bi);
     double mdd = k.mdd, trough = k.trough, dd_sum = k.dd_sum, bprod = k.bprod;
-    double U2 = k.U2 + lanes_sum(k.U2v);
+    double u2l[CT__LANES];
+    for (int l = 0; l < CT__LANES; l++)
+        u2l[l] = k.U2v[l] + k.U2w[l];
+    double U2 = k.U2 + lanes_sum(u2l);
     int64_t peak_i = k.peak_i, dd_count = k.dd_count, max_dur = k.max_dur, max_dur_ms = k.max_dur_ms, nb;
     int in_dd = k.in_dd;
     if (in_dd) {

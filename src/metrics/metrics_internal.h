@@ -123,6 +123,15 @@ int ct__metrics_kernel_level(void);
  * 2 AVX-512), to check that all give bit-identical metrics; -1 restores the run-time choice. */
 void ct__metrics_kernel_force_level(int level);
 
+/* Tests and benchmarks only (not thread-safe): the threads the pass over a long curve uses
+ * (0 restores the choice by the machine); the metrics are the same bits whatever it is. */
+void ct__metrics_kernel_force_threads(int threads);
+
+/* Calls from this thread compute metrics without helper threads while `on` (the optimizer's
+ * workers, which keep every core busy already, and its single-thread runs). Returns the previous
+ * setting. */
+int ct__metrics_serial(int on);
+
 /* Periods per year of a result: its setting, or 365 days / interval (daily: 365). */
 double ct__result_ppy(const ct_result *r);
 

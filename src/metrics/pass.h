@@ -44,12 +44,14 @@ typedef struct ct__kstate {
     ct__bracket *b5, *b95;    /* percentile brackets, or NULL (the pass clears them on overflow) */
     double c, cb, xbar;       /* return shift, benchmark shift, mean regression index */
     int skip_log;             /* no log curve (stability) */
+    int no_dd;                /* the drawdowns are done apart (ct__dd_fn): leave those fields */
+    int64_t from;             /* first bar of the range the pass does (>= 1) */
     /* lane sums */
     double S1[CT__LANES], S2[CT__LANES], S3[CT__LANES], S4[CT__LANES]; /* shifted power sums */
     double D2[CT__LANES], NG[CT__LANES]; /* sum of min(r,0)^2 and of max(-r,0) */
     double Y1[CT__LANES], Y2[CT__LANES], XY[CT__LANES]; /* log curve regression sums */
     double EMIN[CT__LANES];                             /* least equity (the log curve needs > 0) */
-    double U2v[CT__LANES];                              /* squared drawdowns */
+    double U2v[CT__LANES], U2w[CT__LANES]; /* squared drawdowns: blocks 0, 2, 4, ... and 1, 3, 5, ... */
     double NB[CT__LANES], B1[CT__LANES], B2[CT__LANES], RB[CT__LANES], X1[CT__LANES]; /* benchmark */
     double T1[CT__LANES], T2[CT__LANES];   /* sums of r - b and its square (shifted) */
     double B5S[CT__LANES];                 /* sum of the returns below the 5% bracket */
@@ -63,10 +65,14 @@ typedef struct ct__kstate {
 } ct__kstate;
 
 /*
- * The vector pass over bars 1.. of E[0..n-1] (bl: benchmark levels on the same bars, br: aligned
- * host benchmark returns, at most one of them). Returns the first bar left to the scalar tail.
+ * The vector pass over the blocks of bars k->from.. of E[0..n-1] (bl: benchmark levels on the same
+ * bars, br: aligned host benchmark returns, at most one of them), resuming from the state in *k.
+ * Returns the first bar left: the scalar tail's, or n where the range is whole blocks.
  */
 typedef int64_t (*ct__pass_fn)(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
+
+/* The drawdown fields of *k alone, over the same blocks, with the same bits as the pass. */
+typedef int64_t (*ct__dd_fn)(ct__kstate *k, const double *E, int64_t n);
 
 /*
  * Partition for the quickselects (kernel.c): v[0..n-1] reordered as [< x | == x | > x], the size
@@ -76,12 +82,15 @@ typedef int64_t (*ct__split_fn)(double *v, int64_t n, double x, double *tmp, int
 
 int64_t ct__metrics_pass_generic(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
 int64_t ct__metrics_split_generic(double *v, int64_t n, double x, double *tmp, int64_t *neq);
+int64_t ct__metrics_dd_generic(ct__kstate *k, const double *E, int64_t n);
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CT__PASS_X86 1
 int64_t ct__metrics_pass_avx2(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
 int64_t ct__metrics_pass_avx512(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n);
 int64_t ct__metrics_split_avx2(double *v, int64_t n, double x, double *tmp, int64_t *neq);
 int64_t ct__metrics_split_avx512(double *v, int64_t n, double x, double *tmp, int64_t *neq);
+int64_t ct__metrics_dd_avx2(ct__kstate *k, const double *E, int64_t n);
+int64_t ct__metrics_dd_avx512(ct__kstate *k, const double *E, int64_t n);
 #endif
 
 #endif

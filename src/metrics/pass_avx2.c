@@ -121,6 +121,7 @@ L vd vlanes(void) { return (vd){{0, 1, 2, 3}, {4, 5, 6, 7}}; }
 
 #define CT__PASS_FN ct__metrics_pass_avx2
 #define CT__SPLIT_FN ct__metrics_split_avx2
+#define CT__DD_FN ct__metrics_dd_avx2
 #include "metrics/pass_body.h"
 
 #if defined(__clang__)

@@ -62,6 +62,7 @@ L vd vlanes(void) { return _mm512_set_pd(7, 6, 5, 4, 3, 2, 1, 0); }
 
 #define CT__PASS_FN ct__metrics_pass_avx512
 #define CT__SPLIT_FN ct__metrics_split_avx512
+#define CT__DD_FN ct__metrics_dd_avx512
 #include "metrics/pass_body.h"
 
 #if defined(__clang__)

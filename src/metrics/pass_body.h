@@ -8,8 +8,8 @@
  *   mcount (lanes set), vsh1 vsh2 vsh4 (lanes moved up, zeros in),
  *   vkeep (the masked lanes stored in lane order from dst, eight slots written; returns the count),
  *   vb7 (lane 7 in every lane) and vlanes (0, 1, ..., 7),
- * and CT__PASS_FN and CT__SPLIT_FN, the names of the exported pass and partition. See pass.h for
- * what the lanes hold.
+ * and CT__PASS_FN, CT__DD_FN and CT__SPLIT_FN, the names of the exported pass, drawdown walk and
+ * partition. See pass.h for what the lanes hold.
  *
  * Per chunk of CT__CHUNK bars, the core loop computes the returns with their power sums,
  * downside sums, exposure, drawdowns and the cross-moments with benchmark levels (two divisions
@@ -24,8 +24,95 @@
 
 #define CT__HOT static inline __attribute__((always_inline))
 
+/* The squared drawdowns in two sums, by the parity of the block (bars 1-8 are block 0): two
+ * dependency chains, so a walk doing only the drawdowns is not bound by one chain's latency.
+ * U2v is the sum the block at bar b adds to. */
+#define CT__DD_LOAD_SUMS(b)                                                                                            \
+    vd U2v = vload(kp->U2v), U2w = vload(kp->U2w);                                                                     \
+    if ((((b) - 1) >> 3) & 1) {                                                                                        \
+        const vd t_ = U2v;                                                                                             \
+        U2v = U2w;                                                                                                     \
+        U2w = t_;                                                                                                      \
+    }
+#define CT__DD_STORE_SUMS(b)                                                                                           \
+    do {                                                                                                               \
+        const int odd_ = (((b) - 1) >> 3) & 1;                                                                         \
+        vstore(odd_ ? kp->U2w : kp->U2v, U2v);                                                                         \
+        vstore(odd_ ? kp->U2v : kp->U2w, U2w);                                                                         \
+    } while (0)
+
+/* the drawdown state back into *kp, the running period's trough folded (pass_body, CT__DD_FN) */
+#define CT__DD_STORE()                                                                                                 \
+    do {                                                                                                               \
+        if (in_dd) {                                                                                                   \
+            double tv_[CT__LANES], tr_ = trs;                                                                          \
+            vstore(tv_, TRv);                                                                                          \
+            for (int j_ = 0; j_ < CT__LANES; j_++)                                                                     \
+                tr_ = tv_[j_] < tr_ ? tv_[j_] : tr_;                                                                   \
+            kp->trough = tr_;                                                                                          \
+            mdd = tr_ < mdd ? tr_ : mdd;                                                                               \
+        }                                                                                                              \
+        kp->peak = peak, kp->inv_peak = inv_peak, kp->mdd = mdd, kp->U2 = U2s, kp->dd_sum = dd_sum;                   \
+        kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;             \
+        kp->in_dd = in_dd;                                                                                             \
+    } while (0)
+
+/* the drawdown state machine on the block of eight equities e1 from bar bi (the locals of
+ * pass_body and CT__DD_FN): eight bars under the running peak are done at once, and so are eight
+ * bars level with it outside a drawdown (a flat stretch at the peak) */
+#define CT__DD_BLOCK(e1, bi)                                                                                            \
+    do {                                                                                                                \
+        vd pk = vset1(peak);                                                                                            \
+        if (mall(vlt(e1, pk))) {                                                                                        \
+            vd dd = vmul(vsub(e1, pk), vset1(inv_peak));                                                                \
+            U2v = vfma(dd, dd, U2v);                                                                                    \
+            TRv = vmin(dd, TRv);                                                                                        \
+            in_dd = 1;                                                                                                  \
+        } else if (!in_dd && mall(veq(e1, pk))) {                                                                       \
+            peak_i = bi + 7;                                                                                            \
+        } else {                                                                                                        \
+            double tv[CT__LANES];                                                                                       \
+            vstore(tv, TRv);                                                                                            \
+            for (int l = 0; l < CT__LANES; l++) {                                                                       \
+                double e = E[bi + l];                                                                                   \
+                int64_t i = bi + l;                                                                                     \
+                if (e >= peak) {                                                                                        \
+                    if (in_dd) { /* a new peak closes the running drawdown period */                                    \
+                        double tr = trs;                                                                                \
+                        for (int j = 0; j < CT__LANES; j++)                                                             \
+                            tr = tv[j] < tr ? tv[j] : tr;                                                               \
+                        int64_t dur = i - peak_i, dur_ms = tm ? tm[i] - tm[peak_i] : 0;                                 \
+                        max_dur = dur > max_dur ? dur : max_dur;                                                        \
+                        max_dur_ms = dur_ms > max_dur_ms ? dur_ms : max_dur_ms;                                         \
+                        dd_sum += tr;                                                                                   \
+                        dd_count++;                                                                                     \
+                        mdd = tr < mdd ? tr : mdd;                                                                      \
+                        in_dd = 0;                                                                                      \
+                        trs = inf;                                                                                      \
+                        for (int j = 0; j < CT__LANES; j++)                                                             \
+                            tv[j] = inf;                                                                                \
+                    }                                                                                                   \
+                    if (e != peak) { /* a higher peak (an equal one changes nothing) */                                 \
+                        peak = e;                                                                                       \
+                        inv_peak = 1.0 / e;                                                                             \
+                    }                                                                                                   \
+                    peak_i = i;                                                                                         \
+                } else {                                                                                                \
+                    double dd = (e - peak) * inv_peak;                                                                  \
+                    U2s += dd * dd;                                                                                     \
+                    trs = dd < trs ? dd : trs;                                                                          \
+                    in_dd = 1;                                                                                          \
+                }                                                                                                       \
+            }                                                                                                           \
+            TRv = vload(tv);                                                                                            \
+        }                                                                                                               \
+        const vd t_ = U2v; /* the other block parity's sum next: two chains */                                         \
+        U2v = U2w;                                                                                                      \
+        U2w = t_;                                                                                                       \
+    } while (0)
+
 CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, const double *br, int64_t n,
-                          const int do_log, const int do_bench, const int do_pct)
+                          const int do_log, const int do_bench, const int do_pct, const int do_dd)
 {
     const vd zero = vzero(), one = vset1(1.0), C = vset1(kp->c), CB = vset1(kp->cb);
     const double xbar = kp->xbar;
@@ -38,7 +125,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
     int64_t n5 = do_pct ? b5->nbuf : 0, n95 = do_pct ? b95->nbuf : 0, cap = do_pct ? b5->cap : 0;
     int keep_pct = do_pct;
     vd S1 = vload(kp->S1), S2 = vload(kp->S2), S3 = vload(kp->S3), S4 = vload(kp->S4);
-    vd D2 = vload(kp->D2), NG = vload(kp->NG), U2v = vload(kp->U2v), EMIN = vload(kp->EMIN);
+    vd D2 = vload(kp->D2), NG = vload(kp->NG), EMIN = vload(kp->EMIN);
+    CT__DD_LOAD_SUMS(kp->from);
     vd Y1 = vload(kp->Y1), Y2 = vload(kp->Y2), XY = vload(kp->XY);
     vd NB = vload(kp->NB), B1 = vload(kp->B1), B2 = vload(kp->B2), RB = vload(kp->RB), X1 = vload(kp->X1);
     vd T1 = vload(kp->T1), T2 = vload(kp->T2), B5S = vload(kp->B5S);
@@ -98,8 +186,9 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             CT__PCT_BLOCK(r);                                                                                          \
         }                                                                                                              \
     } while (0)
-    int64_t bi = 1;
-    for (int64_t a = 1; a + 8 <= n; a += CT__CHUNK) {
+    const int64_t from = kp->from;
+    int64_t bi = from;
+    for (int64_t a = from; a + 8 <= n; a += CT__CHUNK) {
         const int64_t len = (n - a < CT__CHUNK ? n - a : CT__CHUNK) & ~(int64_t)7;
         moved = 0;
         for (bi = a; bi < a + len; bi += 8) {
@@ -124,52 +213,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
             vd ng = vmin(r, zero);
             D2 = vfma(ng, ng, D2);
             NG = vsub(NG, ng);
-            /* drawdowns: eight bars under the running peak are done at once, and so are eight
-             * bars level with it outside a drawdown (a flat stretch at the peak) */
-            vd pk = vset1(peak);
-            if (mall(vlt(e1, pk))) {
-                vd dd = vmul(vsub(e1, pk), vset1(inv_peak));
-                U2v = vfma(dd, dd, U2v);
-                TRv = vmin(dd, TRv);
-                in_dd = 1;
-            } else if (!in_dd && mall(veq(e1, pk))) {
-                peak_i = bi + 7;
-            } else {
-                double tv[CT__LANES];
-                vstore(tv, TRv);
-                for (int l = 0; l < CT__LANES; l++) {
-                    double e = E[bi + l];
-                    int64_t i = bi + l;
-                    if (e >= peak) {
-                        if (in_dd) { /* a new peak closes the running drawdown period */
-                            double tr = trs;
-                            for (int j = 0; j < CT__LANES; j++)
-                                tr = tv[j] < tr ? tv[j] : tr;
-                            int64_t dur = i - peak_i, dur_ms = tm ? tm[i] - tm[peak_i] : 0;
-                            max_dur = dur > max_dur ? dur : max_dur;
-                            max_dur_ms = dur_ms > max_dur_ms ? dur_ms : max_dur_ms;
-                            dd_sum += tr;
-                            dd_count++;
-                            mdd = tr < mdd ? tr : mdd;
-                            in_dd = 0;
-                            trs = inf;
-                            for (int j = 0; j < CT__LANES; j++)
-                                tv[j] = inf;
-                        }
-                        if (e != peak) { /* a higher peak (an equal one changes nothing) */
-                            peak = e;
-                            inv_peak = 1.0 / e;
-                        }
-                        peak_i = i;
-                    } else {
-                        double dd = (e - peak) * inv_peak;
-                        U2s += dd * dd;
-                        trs = dd < trs ? dd : trs;
-                        in_dd = 1;
-                    }
-                }
-                TRv = vload(tv);
-            }
+            if (do_dd)
+                CT__DD_BLOCK(e1, bi);
             if (do_bench && bl) {
                 /* benchmark levels (the feed's close, same bars): every return defined */
                 vd b0 = vload(bl + bi - 1), b = vdiv(vsub(vload(bl + bi), b0), b0);
@@ -288,11 +333,13 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
         }
     }
     if (do_bench && bl) /* every bar of the pass had its benchmark return */
-        kp->NB[0] += (double)(bi - 1);
+        kp->NB[0] += (double)(bi - from);
     else
         vstore(kp->NB, NB);
     vstore(kp->S1, S1), vstore(kp->S2, S2), vstore(kp->S3, S3), vstore(kp->S4, S4);
-    vstore(kp->D2, D2), vstore(kp->NG, NG), vstore(kp->U2v, U2v), vstore(kp->EMIN, EMIN);
+    vstore(kp->D2, D2), vstore(kp->NG, NG), vstore(kp->EMIN, EMIN);
+    if (do_dd)
+        CT__DD_STORE_SUMS(bi);
     vstore(kp->Y1, Y1), vstore(kp->Y2, Y2), vstore(kp->XY, XY);
     vstore(kp->B1, B1), vstore(kp->B2, B2), vstore(kp->RB, RB), vstore(kp->X1, X1);
     vstore(kp->T1, T1), vstore(kp->T2, T2), vstore(kp->B5S, B5S);
@@ -303,17 +350,8 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
         vstore(yc, YC);
         kp->y_prev = yc[0];
     }
-    if (in_dd) {
-        double tv[CT__LANES], tr = trs;
-        vstore(tv, TRv);
-        for (int j = 0; j < CT__LANES; j++)
-            tr = tv[j] < tr ? tv[j] : tr;
-        kp->trough = tr;
-        mdd = tr < mdd ? tr : mdd;
-    }
-    kp->peak = peak, kp->inv_peak = inv_peak, kp->mdd = mdd, kp->U2 = U2s, kp->dd_sum = dd_sum;
-    kp->peak_i = peak_i, kp->dd_count = dd_count, kp->max_dur = max_dur, kp->max_dur_ms = max_dur_ms;
-    kp->in_dd = in_dd;
+    if (do_dd)
+        CT__DD_STORE();
     return bi;
 #undef CT__PCT_BLOCK
 #undef CT__PCT_OR_TAIL
@@ -321,15 +359,39 @@ CT__HOT int64_t pass_body(ct__kstate *kp, const double *E, const double *bl, con
 }
 
 /* The pass with the group flags made constant for the two common cases: the core metrics only
- * (the optimizer's headline columns) and every group; other combinations test them at run time. */
+ * (the optimizer's headline columns) and every group, each with and without the drawdowns; other
+ * combinations test them at run time. */
 int64_t CT__PASS_FN(ct__kstate *k, const double *E, const double *bl, const double *br, int64_t n)
 {
     const int do_log = !k->skip_log, do_bench = bl != NULL || br != NULL, do_pct = k->b5 != NULL;
     if (!do_log && !do_bench && !do_pct)
-        return pass_body(k, E, bl, br, n, 0, 0, 0);
+        return k->no_dd ? pass_body(k, E, bl, br, n, 0, 0, 0, 0) : pass_body(k, E, bl, br, n, 0, 0, 0, 1);
     if (do_log && do_bench && do_pct)
-        return pass_body(k, E, bl, br, n, 1, 1, 1);
-    return pass_body(k, E, bl, br, n, do_log, do_bench, do_pct);
+        return k->no_dd ? pass_body(k, E, bl, br, n, 1, 1, 1, 0) : pass_body(k, E, bl, br, n, 1, 1, 1, 1);
+    return pass_body(k, E, bl, br, n, do_log, do_bench, do_pct, !k->no_dd);
+}
+
+/* The drawdowns alone over the blocks of bars k->from.. of E[0..n-1], on the same lanes as the
+ * pass: the same bits as the pass with them (a helper thread runs this while others do the
+ * rest of the pass over segments of the curve). Returns the first bar left to the scalar tail. */
+int64_t CT__DD_FN(ct__kstate *kp, const double *E, int64_t n)
+{
+    const int64_t *tm = kp->tm;
+    const double inf = (double)INFINITY;
+    double peak = kp->peak, inv_peak = kp->inv_peak, mdd = kp->mdd, U2s = kp->U2, dd_sum = kp->dd_sum;
+    double trs = kp->in_dd ? kp->trough : inf;
+    vd TRv = vset1(inf);
+    CT__DD_LOAD_SUMS(kp->from);
+    int64_t peak_i = kp->peak_i, dd_count = kp->dd_count, max_dur = kp->max_dur, max_dur_ms = kp->max_dur_ms;
+    int in_dd = kp->in_dd;
+    int64_t bi = kp->from;
+    for (; bi + 8 <= n; bi += 8) {
+        vd e1 = vload(E + bi);
+        CT__DD_BLOCK(e1, bi);
+    }
+    CT__DD_STORE_SUMS(bi);
+    CT__DD_STORE();
+    return bi;
 }
 
 /*

@@ -147,4 +147,5 @@ L vd vlanes(void)
 
 #define CT__PASS_FN ct__metrics_pass_generic
 #define CT__SPLIT_FN ct__metrics_split_generic
+#define CT__DD_FN ct__metrics_dd_generic
 #include "metrics/pass_body.h"

@@ -626,6 +626,7 @@ static void worker_loop(worker *w)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    (void)ct__metrics_serial(1); /* every core has a worker already */
     worker_loop(w);
     pthread_mutex_lock(&w->job->mu);
     w->job->running--;
@@ -703,7 +704,9 @@ ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *
     }
     double t0 = ct__mono_s();
     if (affine || nw == 1) {
-        /* serial on the calling thread (thread-affine classes must stay here) */
+        /* serial on the calling thread (thread-affine classes must stay here), with no metric
+         * helper threads either */
+        const int was_serial = ct__metrics_serial(1);
         double last = t0;
         ct__err err = {{0}};
         for (int64_t s = 0; s < j.count; s++) {
@@ -728,6 +731,7 @@ ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *
                     atomic_store(&o->cancel, 1);
             }
         }
+        (void)ct__metrics_serial(was_serial);
     } else {
         j.running = 0;
         for (int64_t i = 0; i < nw; i++) {

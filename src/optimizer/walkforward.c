@@ -288,8 +288,22 @@ static ct_status window_oos_metrics(const ct_optimizer *o, const ct_result *r, i
     return st;
 }
 
+static ct_status walkforward_run(ct_optimizer *o, int64_t train, int64_t test, int64_t purge, int32_t anchored,
+                                 int32_t unit, ct_walkforward **out);
+
+/* A one-thread optimizer computes its metrics on one thread too. */
 ct_status ct_optimizer_walkforward(ct_optimizer *o, int64_t train, int64_t test, int64_t purge, int32_t anchored,
                                    int32_t unit, ct_walkforward **out)
+{
+    const int one = o && o->threads == 1, was = one ? ct__metrics_serial(1) : 0;
+    ct_status st = walkforward_run(o, train, test, purge, anchored, unit, out);
+    if (one)
+        (void)ct__metrics_serial(was);
+    return st;
+}
+
+static ct_status walkforward_run(ct_optimizer *o, int64_t train, int64_t test, int64_t purge, int32_t anchored,
+                                 int32_t unit, ct_walkforward **out)
 {
     if (out)
         *out = NULL;

@@ -4,7 +4,8 @@
  * AVX-512) against the others (bit-identical). Curves mix flat stretches (no position, at the peak
  * and under it), new highs, drawdowns that recover and one that does not, so every branch of the
  * eight-bar drawdown step and the flat-block path runs; lengths cover the scalar tail, the
- * short-curve percentile path and both sample sizes of the bracket path.
+ * short-curve percentile path, both sample sizes of the bracket path and the segments of long
+ * curves, whose metrics are the same bits on any number of threads.
  */
 #include <math.h>
 #include <stdio.h>
@@ -114,13 +115,10 @@ static void ref_percentiles(double *r, int64_t m, double *var, double *cvar, dou
     *tail = p5 != 0 ? fabs(p95) / fabs(p5) : NAN;
 }
 
-/* the definitions of docs/metrics.md, one bar at a time */
-START_TEST(test_kernel_vs_scalar)
+/* The kernel's metrics of a curve (its returns go to r) against the definitions of
+ * docs/metrics.md, one bar at a time. */
+static void check_vs_scalar(int64_t n, const double *e, const double *pos, const double *close, double *r)
 {
-    int64_t n = k_sizes[_i];
-    curve cv = curve_alloc(n);
-    double *e = cv.e, *pos = cv.pos, *close = cv.close, *r = cv.r;
-    make_curve(n, 777 + (uint64_t)_i, e, pos, close);
     ct_result *res = result_of(n, e, pos, close);
     double out[128];
     ck_assert_ok(ct__metrics_compute(res, out));
@@ -196,6 +194,187 @@ START_TEST(test_kernel_vs_scalar)
         near("var_95", n, out[CT_M_var_95], var, 1e-13);
         near("cvar_95", n, out[CT_M_cvar_95], cvar, 1e-12);
         near("tail_ratio", n, out[CT_M_tail_ratio], tail, 1e-12);
+    }
+    ct_result_destroy(res);
+}
+
+START_TEST(test_kernel_vs_scalar)
+{
+    int64_t n = k_sizes[_i];
+    curve cv = curve_alloc(n);
+    make_curve(n, 777 + (uint64_t)_i, cv.e, cv.pos, cv.close);
+    check_vs_scalar(n, cv.e, cv.pos, cv.close, cv.r);
+    curve_free(&cv);
+}
+END_TEST
+
+/* every metric of res, with the pass on `threads` threads, into out */
+static void metrics_on(ct_result *res, int threads, double *out)
+{
+    ct__metrics_kernel_force_threads(threads);
+    ck_assert_ok(ct__metrics_compute(res, out));
+    ct__metrics_kernel_force_threads(0);
+}
+
+static void assert_same(const char *what, int64_t n, int threads, const double *a, const double *b)
+{
+    for (int32_t i = 0; i < ct_metric_count(); i++)
+        ck_assert_msg(same_bits(a[i], b[i]), "%s, n=%lld, %d threads vs 1, %s: %.17g vs %.17g", what, (long long)n,
+                      threads, ct_metric_name(i), b[i], a[i]);
+}
+
+/*
+ * A long curve is done in segments of 65,536 bars, on helper threads where there are cores: the
+ * drawdown state machine is carried across the cuts (a pass on the calling thread, or a walk of
+ * the drawdowns alone over a segment a helper did). This curve puts every drawdown event on a
+ * cut: a peak on the last bar of segment 0, a drawdown over segments 1 to 3 that recovers to the
+ * very same level on the first bar of segment 4, a flat stretch at that peak across the next cut,
+ * then new highs and a drawdown to the end. Checked against the definitions on 1, 2 and 3
+ * threads, with the same bits on each.
+ */
+START_TEST(segment_cuts_vs_scalar)
+{
+    const int64_t S = 65536, n = 6 * S + 4001;
+    curve cv = curve_alloc(n);
+    double *e = cv.e, *pos = cv.pos, *close = cv.close;
+    uint64_t s = 31;
+    e[0] = 1000;
+    for (int64_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(s >> 11) / 9007199254740992.0 - 0.5, d;
+        if (i == 0)
+            d = 0;
+        else if (i <= S) /* up to the peak at bar S, the last of segment 0 */
+            d = 0.00002 + u * 0.0001;
+        else if (i < 4 * S + 1) /* below it until the first bar of segment 4 */
+            d = u * 0.004;
+        else if (i < 5 * S + 40) /* at the peak, over the cut at 5 S + 1 */
+            d = 0;
+        else if (i < 5 * S + 30000)
+            d = 0.00001 + u * 0.0002;
+        else
+            d = -0.00001 + u * 0.0002;
+        e[i] = i == 0 ? 1000 : e[i - 1] * (1 + d);
+        if (i > S && i < 4 * S + 1 && e[i] >= e[S])
+            e[i] = e[S] * (1 - 1e-6); /* stays under the peak */
+        if (i == 4 * S + 1 || (i > 4 * S + 1 && i < 5 * S + 40))
+            e[i] = e[S]; /* recovers to the same level: closes the drawdown, not a new peak */
+        pos[i] = d == 0.0 ? 0.0 : 1.0;
+        close[i] = 50 + 10 * sin((double)i * 1e-4) + u;
+    }
+    const double peak = e[S];
+    for (int64_t i = S + 1; i <= 4 * S; i++)
+        ck_assert(e[i] < peak);
+    for (int threads = 1; threads <= 3; threads++) {
+        ct__metrics_kernel_force_threads(threads);
+        check_vs_scalar(n, e, pos, close, cv.r);
+        ct__metrics_kernel_force_threads(0);
+    }
+    ct_result *res = result_of(n, e, pos, close);
+    double a[128], b[128];
+    metrics_on(res, 1, a);
+    /* the drawdown from bar S to bar 4 S + 1 is the longest */
+    ck_assert_double_eq(a[CT_M_max_drawdown_duration], (double)(3 * S + 1));
+    for (int threads = 2; threads <= 3; threads++) {
+        metrics_on(res, threads, b);
+        assert_same("segment cuts", n, threads, a, b);
+    }
+    ct_result_destroy(res);
+    curve_free(&cv);
+}
+END_TEST
+
+/* The same bits whatever the thread count: every metric, the select path, a host benchmark. */
+START_TEST(threads_identical)
+{
+    static const int64_t sizes[3] = {131073, 200003, 1000003};
+    const int64_t n = sizes[_i];
+    curve cv = curve_alloc(n);
+    make_curve(n, 1234 + (uint64_t)_i, cv.e, cv.pos, cv.close);
+    ct_result *res = result_of(n, cv.e, cv.pos, cv.close);
+    double a[128], b[128];
+    metrics_on(res, 1, a);
+    static const int tc[4] = {2, 3, 8, 0};
+    for (int k = 0; k < 4; k++) {
+        metrics_on(res, tc[k], b);
+        assert_same("every metric", n, tc[k], a, b);
+    }
+    const int32_t head[3] = {ct_metric_find("sharpe_ratio"), ct_metric_find("max_drawdown"), ct_metric_find("exposure")};
+    ct__metrics_kernel_force_threads(1);
+    ck_assert_ok(ct__metrics_compute_select(res, head, 3, a));
+    for (int k = 0; k < 3; k++) {
+        ct__metrics_kernel_force_threads(tc[k]);
+        ck_assert_ok(ct__metrics_compute_select(res, head, 3, b));
+        for (int j = 0; j < 3; j++)
+            ck_assert_msg(same_bits(a[head[j]], b[head[j]]), "select, %d threads, %s", tc[k], ct_metric_name(head[j]));
+    }
+    /* a host benchmark: every 5th point missing */
+    int64_t nb = 0;
+    int64_t *t = malloc((size_t)n * sizeof(int64_t));
+    ck_assert_ptr_nonnull(t);
+    for (int64_t i = 0; i < n; i++)
+        if (i % 5 != 2) {
+            t[nb] = res->time[i];
+            cv.r[nb++] = cv.close[i];
+        }
+    ct_metrics *m1 = NULL;
+    int64_t total = 0;
+    ct__metrics_kernel_force_threads(1);
+    ck_assert_ok(ct_metrics_from_equity(res->time, cv.e, n, t, cv.r, nb, 0, 0, 0, &m1));
+    ck_assert_ok(ct_metrics_all(m1, a, 128, &total));
+    ck_assert(isfinite(a[CT_M_beta]) && isfinite(a[CT_M_buy_hold_return]));
+    for (int k = 0; k < 3; k++) {
+        ct_metrics *m2 = NULL;
+        ct__metrics_kernel_force_threads(tc[k]);
+        ck_assert_ok(ct_metrics_from_equity(res->time, cv.e, n, t, cv.r, nb, 0, 0, 0, &m2));
+        ck_assert_ok(ct_metrics_all(m2, b, 128, &total));
+        assert_same("host benchmark", n, tc[k], a, b);
+        ct_metrics_destroy(m2);
+    }
+    ct__metrics_kernel_force_threads(0);
+    ct_metrics_destroy(m1);
+    free(t);
+    ct_result_destroy(res);
+    curve_free(&cv);
+}
+END_TEST
+
+/*
+ * Brackets that cannot hold the returns they should keep: the strided sample sees returns spread
+ * over [-0.001, 0.001] while nearly all the others sit on the sample's 5th percentile, so the 5%
+ * bracket overflows in every segment. The exact fallback then gives the sorted reference's
+ * values, on one thread and on several alike.
+ */
+START_TEST(bracket_overflow_segments)
+{
+    const int64_t n = 300001, m = n - 1, S = 16384, stride = m / S;
+    curve cv = curve_alloc(n);
+    double *e = cv.e;
+    uint64_t s = 8;
+    e[0] = 1000;
+    for (int64_t i = 1; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        double d = (i - 1) % stride == 0 ? 0.002 * u : -0.0009 + 1e-7 * u;
+        e[i] = e[i - 1] * (1 + d);
+        cv.pos[i] = 1;
+        cv.close[i] = 100;
+    }
+    cv.pos[0] = 0;
+    cv.close[0] = 100;
+    for (int64_t i = 1; i < n; i++)
+        cv.r[i - 1] = (e[i] - e[i - 1]) / e[i - 1];
+    double var, cvar, tail;
+    ref_percentiles(cv.r, m, &var, &cvar, &tail);
+    ct_result *res = result_of(n, e, cv.pos, cv.close);
+    double a[128], b[128];
+    metrics_on(res, 1, a);
+    near("var_95", n, a[CT_M_var_95], var, 1e-13);
+    near("cvar_95", n, a[CT_M_cvar_95], cvar, 1e-12);
+    near("tail_ratio", n, a[CT_M_tail_ratio], tail, 1e-12);
+    for (int threads = 2; threads <= 3; threads++) {
+        metrics_on(res, threads, b);
+        assert_same("bracket overflow", n, threads, a, b);
     }
     ct_result_destroy(res);
     curve_free(&cv);
@@ -377,6 +556,9 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_generic_build_identical, 0, N_SIZES);
     tcase_add_loop_test(tc, test_percentiles_every_path, 0, 6);
     tcase_add_test(tc, nan_return_undefines_percentiles);
+    tcase_add_test(tc, segment_cuts_vs_scalar);
+    tcase_add_loop_test(tc, threads_identical, 0, 3);
+    tcase_add_test(tc, bracket_overflow_segments);
     suite_add_tcase(s, tc);
     return s;
 }
