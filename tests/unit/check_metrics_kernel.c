@@ -547,6 +547,50 @@ START_TEST(nan_return_undefines_percentiles)
 }
 END_TEST
 
+/*
+ * Allocation failures in the segmented pass, on 2 threads: each allocation of the call fails in
+ * turn. The segments' table or the brackets failing is CT_E_NOMEM with nothing leaked; the
+ * helper's bracket buffers failing leaves the work to the calling thread, with the same bits.
+ */
+START_TEST(segments_out_of_memory)
+{
+    const int64_t n = 200003;
+    curve cv = curve_alloc(n);
+    make_curve(n, 55, cv.e, cv.pos, cv.close);
+    double want[128], got[128];
+    ct_result *r0 = result_of(n, cv.e, cv.pos, cv.close);
+    metrics_on(r0, 2, want);
+    ct_result_destroy(r0);
+    ct_test_failalloc_install(1000000);
+    r0 = result_of(n, cv.e, cv.pos, cv.close);
+    const int64_t base = ct_test_failalloc_count();
+    ct_result_destroy(r0);
+    ct_test_failalloc_remove();
+    int ok = 0, nomem = 0;
+    for (int64_t k = 0; k < 20 && !ok; k++) {
+        ct_test_failalloc_install(base + k);
+        ct_result *r = result_of(n, cv.e, cv.pos, cv.close);
+        ct__metrics_kernel_force_threads(2);
+        ct_status st = ct__metrics_compute(r, got);
+        ct__metrics_kernel_force_threads(0);
+        const int64_t tried = ct_test_failalloc_count() - base;
+        if (st == CT_OK) {
+            assert_same("out of memory", n, 2, want, got);
+            ok = tried <= k; /* no allocation of the call failed: the walk is done */
+        } else {
+            ck_assert_int_eq(st, CT_E_NOMEM);
+            nomem++;
+        }
+        ct_result_destroy(r);
+        ck_assert_int_eq(ct_alloc_live_count(), 0);
+        ct_test_failalloc_remove();
+    }
+    ck_assert(ok);
+    ck_assert_int_ge(nomem, 2); /* the segments' table and the brackets */
+    curve_free(&cv);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metrics_kernel");
@@ -559,6 +603,7 @@ static Suite *suite(void)
     tcase_add_test(tc, segment_cuts_vs_scalar);
     tcase_add_loop_test(tc, threads_identical, 0, 3);
     tcase_add_test(tc, bracket_overflow_segments);
+    tcase_add_test(tc, segments_out_of_memory);
     suite_add_tcase(s, tc);
     return s;
 }
