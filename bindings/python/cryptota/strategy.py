@@ -37,7 +37,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 
 from . import _arrays, _ffi
 from ._lib import F, check, raise_status, refuse_copy
-from .errors import StateError
+from .errors import RangeError, StateError
 
 _FIELD = {"open": 0, "high": 1, "low": 2, "close": 3, "volume": 4}
 _KIND = {"int": 0, "real": 1, "bool": 2}
@@ -109,6 +109,14 @@ class Context:
         self._live()
         raise_status(st)
 
+    @staticmethod
+    def _wide(what: str, v: Any, bits: int) -> None:
+        # ctypes passes an int that does not fit the C type wrapped, silently: lag 2**64 read
+        # lag 0, handle 2**32 indicator 0, order id 2**64 + 5 order 5.
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{what} must be an int, not {type(v).__name__}")
+        raise_status(RangeError.status, f"{what} {int(v)} does not fit a {bits}-bit integer")
+
     def _live(self) -> None:
         # Outside its callback the ct_ctx the Context pointed at is gone (the run may have ended).
         if self._p is None:
@@ -129,6 +137,11 @@ class Context:
             f = _FIELD[field]
         except (KeyError, TypeError):
             raise TypeError(f"field must be one of {', '.join(_FIELD)}, not {field!r}") from None
+        try:
+            if not -0x8000000000000000 <= lag <= 0x7FFFFFFFFFFFFFFF:
+                self._wide("lag", lag, 64)
+        except TypeError:
+            self._wide("lag", lag, 64)
         st = F.ct_ctx_bar(self._p, f, lag, self._dr)
         if st:
             self._fail(st)
@@ -156,6 +169,11 @@ class Context:
 
     def time(self, lag: int = 0) -> int:
         """Open time (epoch ms) of bar t - lag."""
+        try:
+            if not -0x8000000000000000 <= lag <= 0x7FFFFFFFFFFFFFFF:
+                self._wide("lag", lag, 64)
+        except TypeError:
+            self._wide("lag", lag, 64)
         st = F.ct_ctx_time(self._p, lag, self._ir)
         if st:
             self._fail(st)
@@ -220,6 +238,16 @@ class Context:
 
     def indicator(self, handle: int, output: int = 0, lag: int = 0) -> float:
         """Output ``output`` of a declared indicator at bar t - lag (NaN in its lookback)."""
+        try:
+            if not (-0x80000000 <= handle <= 0x7FFFFFFF and -0x80000000 <= output <= 0x7FFFFFFF and -0x8000000000000000 <= lag <= 0x7FFFFFFFFFFFFFFF):
+                for what, v, bits in (("handle", handle, 32), ("output", output, 32), ("lag", lag, 64)):
+                    if not -(1 << (bits - 1)) <= v < 1 << (bits - 1):
+                        self._wide(what, v, bits)
+        except TypeError:
+            for what, v in (("handle", handle), ("output", output), ("lag", lag)):
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                    self._wide(what, v, 64)
+            raise
         st = F.ct_ctx_indicator(self._p, handle, output, lag, self._dr)
         if st:
             self._fail(st)
@@ -274,6 +302,11 @@ class Context:
                                                   self._ir))
 
     def cancel(self, order_id: int) -> None:
+        try:
+            if not -0x8000000000000000 <= order_id <= 0x7FFFFFFFFFFFFFFF:
+                self._wide("order_id", order_id, 64)
+        except TypeError:
+            self._wide("order_id", order_id, 64)
         st = F.ct_ctx_cancel(self._p, order_id)
         if st:
             self._fail(st)

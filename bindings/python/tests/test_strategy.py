@@ -203,3 +203,39 @@ def test_context_kept_past_its_callback_raises(eth):
                 lambda: ctx.series(), lambda: ctx.open_orders, lambda: ctx.time()):
         with pytest.raises(ct.StateError, match="used outside the callback that received it"):
             use()
+
+
+class HugeInts(ct.Strategy):
+    name = "py_huge_ints"
+    seen = []
+
+    def on_start(self, ctx):
+        self.h = ctx.declare("sma", 3)
+
+    def on_bar(self, ctx):
+        if ctx.bar != 5:
+            return
+        oid = ctx.order_limit(1, 1.0)
+        # Each of these wrapped in ctypes: lag 2**64 read lag 0 (this bar), handle 2**32 read
+        # indicator 0, order id 2**64 + oid cancelled order oid.
+        for use, what in ((lambda: ctx.price("close", 2**64), "lag 18446744073709551616"),
+                          (lambda: ctx.time(-2**63 - 1), "lag -9223372036854775809"),
+                          (lambda: ctx.indicator(self.h + 2**32), "handle 4294967296"),
+                          (lambda: ctx.indicator(self.h, 2**32), "output 4294967296"),
+                          (lambda: ctx.indicator(self.h, 0, 2**64 + 1), "lag 18446744073709551617"),
+                          (lambda: ctx.cancel(2**64 + oid), f"order_id {2**64 + oid}")):
+            with pytest.raises(ct.RangeError, match=what + " does not fit"):
+                use()
+        with pytest.raises(TypeError, match="lag must be an int"):
+            ctx.price("close", "1")
+        with pytest.raises(TypeError, match="handle must be an int"):
+            ctx.indicator("sma")
+        HugeInts.seen.append((len(ctx.open_orders), ctx.price("close", 1), ctx.indicator(self.h, 0, 1)))
+
+
+def test_context_integers_that_do_not_fit_are_range_errors(eth):
+    ct.backtest(eth, HugeInts)
+    pending, prev_close, prev_sma = HugeInts.seen[0]
+    assert pending == 1  # the limit order was not cancelled through a wrapped id
+    assert prev_close == eth.close[4]
+    assert prev_sma == pytest.approx((eth.close[2] + eth.close[3] + eth.close[4]) / 3, rel=1e-12)
