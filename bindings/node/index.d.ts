@@ -121,23 +121,25 @@ export const ta: TA;
 export interface ParamSpec { kind: 'int' | 'real' | 'bool'; def: number; min: number; max: number; step: number; description: string; }
 export function param(def: number | boolean, opts?: { kind?: 'int' | 'real' | 'bool'; min?: number; max?: number; step?: number; description?: string }): ParamSpec;
 
-/** What a strategy callback sees; valid only during that callback. */
+/** What a strategy callback sees; valid only during that callback (later uses throw StateError).
+ * Integer arguments must fit the C argument (int64; int32 for handle and output): TypeError for
+ * a non-integer, RangeError (the library's) when out of range. */
 export class Context {
   readonly bar: number;
-  price(field?: 'open' | 'high' | 'low' | 'close' | 'volume', lag?: number): number;
+  price(field?: 'open' | 'high' | 'low' | 'close' | 'volume', lag?: number | bigint): number;
   readonly open: number;
   readonly high: number;
   readonly low: number;
   readonly close: number;
   readonly volume: number;
-  time(lag?: number): number;
+  time(lag?: number | bigint): number;
   series(field?: 'open' | 'high' | 'low' | 'close' | 'volume'): Float64Array;
   readonly position: number;
   readonly cash: number;
   readonly equity: number;
   readonly entryPrice: number;
   declare(name: string, ...options: number[]): number;
-  indicator(handle: number, output?: number, lag?: number): number;
+  indicator(handle: number, output?: number, lag?: number | bigint): number;
   orderMarket(qty: number): number;
   buy(qty: number): number;
   sell(qty: number): number;
@@ -150,7 +152,7 @@ export class Context {
   takeProfit(price: number): number;
   stopLoss(price: number): number;
   trailingStop(amount: number, percent?: boolean): number;
-  cancel(id: number): void;
+  cancel(id: number | bigint): void;
   cancelAll(): void;
   readonly openOrders: Array<{ id: number; type: number; qty: number; price: number; stop: number }>;
   lastFill(): { orderId: number; qty: number; price: number; commission: number };

@@ -4,6 +4,7 @@
 // thread that started the run (the main thread), synchronously inside backtest(). An
 // exception thrown in a callback stops the run (CT_E_PLUGIN) and backtest() rethrows it.
 const { koffi, F, raise } = require('./lib');
+const errors = require('./errors');
 const ffi = require('./ffi');
 
 const FIELD = { open: 0, high: 1, low: 2, close: 3, volume: 4 };
@@ -19,6 +20,26 @@ function param(def, opts = {}) {
   return { __param: true, kind, def: Number(def), min: opts.min ?? lo, max: opts.max ?? hi, step: opts.step ?? 0, description: opts.description || '' };
 }
 
+const I64 = 2n ** 63n;
+
+// An integer argument of the C call: koffi truncates 1.5 to 1, wraps the BigInt 2n ** 64n to 0
+// and saturates 2 ** 64 and NaN to INT64_MIN, so a wrong lag read another bar.
+function int(v, what, bits) {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new TypeError(`${what} must be an integer, not ${v}`);
+    if (Math.abs(v) >= 2 ** (bits - 1) && v !== -(2 ** (bits - 1))) {
+      throw new errors.RangeError(`${what} ${v} does not fit a ${bits}-bit integer`);
+    }
+    return v;
+  }
+  if (typeof v === 'bigint') {
+    const lim = bits === 64 ? I64 : 2n ** 31n;
+    if (v < -lim || v >= lim) throw new errors.RangeError(`${what} ${v} does not fit a ${bits}-bit integer`);
+    return v;
+  }
+  throw new TypeError(`${what} must be an integer, not ${typeof v}`);
+}
+
 /** What a callback sees; valid only during that callback. */
 class Context {
   constructor() {
@@ -29,11 +50,20 @@ class Context {
     this._i32 = new Int32Array(1);
   }
   _chk(st) { if (st !== 0) raise(st); }
-  get bar() { return Number(F.ct_ctx_bar_index(this._p)); }
+  // Outside its callback the engine's context is gone (the run may have ended): reading it
+  // read freed memory.
+  get _c() {
+    if (this._p === null) {
+      throw new errors.StateError('this Context is used outside the callback that received it (a Context is valid only during that callback)');
+    }
+    return this._p;
+  }
+  get bar() { return Number(F.ct_ctx_bar_index(this._c)); }
   price(field = 'close', lag = 0) {
     const f = FIELD[field];
     if (f === undefined) throw new TypeError(`field must be one of ${Object.keys(FIELD).join(', ')}`);
-    this._chk(F.ct_ctx_bar(this._p, f, lag, this._d));
+    if (lag !== 0) int(lag, 'lag', 64);
+    this._chk(F.ct_ctx_bar(this._c, f, lag, this._d));
     return this._d[0];
   }
   get open() { return this.price('open'); }
@@ -41,56 +71,68 @@ class Context {
   get low() { return this.price('low'); }
   get close() { return this.price('close'); }
   get volume() { return this.price('volume'); }
-  time(lag = 0) { this._chk(F.ct_ctx_time(this._p, lag, this._i)); return Number(this._i[0]); }
+  time(lag = 0) {
+    if (lag !== 0) int(lag, 'lag', 64);
+    this._chk(F.ct_ctx_time(this._c, lag, this._i));
+    return Number(this._i[0]);
+  }
   /** Rows 0..t of a column, zero-copy (valid during this callback only). */
   series(field = 'close') {
     const p = [null];
-    this._chk(F.ct_ctx_series(this._p, FIELD[field], p, this._i));
+    if (FIELD[field] === undefined) throw new TypeError(`field must be one of ${Object.keys(FIELD).join(', ')}`);
+    this._chk(F.ct_ctx_series(this._c, FIELD[field], p, this._i));
     const n = Number(this._i[0]);
     return n && p[0] ? new Float64Array(koffi.view(p[0], n * 8)) : new Float64Array(0);
   }
-  get position() { return F.ct_ctx_position(this._p); }
-  get cash() { return F.ct_ctx_cash(this._p); }
-  get equity() { return F.ct_ctx_equity(this._p); }
-  get entryPrice() { return F.ct_ctx_entry_price(this._p); }
+  get position() { return F.ct_ctx_position(this._c); }
+  get cash() { return F.ct_ctx_cash(this._c); }
+  get equity() { return F.ct_ctx_equity(this._c); }
+  get entryPrice() { return F.ct_ctx_entry_price(this._c); }
   /** Declare an indicator in onStart; returns a handle for indicator(). */
   declare(name, ...options) {
     if (typeof name !== 'string') throw new TypeError('indicator name must be a string');
     options.forEach((o) => { if (typeof o !== 'number') throw new TypeError('indicator options must be numbers'); });
-    this._chk(F.ct_ctx_declare_indicator(this._p, name, Float64Array.from(options.length ? options : [0]), options.length, this._i32));
+    this._chk(F.ct_ctx_declare_indicator(this._c, name, Float64Array.from(options.length ? options : [0]), options.length, this._i32));
     return this._i32[0];
   }
   indicator(handle, output = 0, lag = 0) {
-    this._chk(F.ct_ctx_indicator(this._p, handle, output, lag, this._d));
+    int(handle, 'handle', 32);
+    if (output !== 0) int(output, 'output', 32);
+    if (lag !== 0) int(lag, 'lag', 64);
+    this._chk(F.ct_ctx_indicator(this._c, handle, output, lag, this._d));
     return this._d[0];
   }
   _order(st) { this._chk(st); return Number(this._i[0]); }
-  orderMarket(qty) { return this._order(F.ct_ctx_order_market(this._p, qty, this._i)); }
+  orderMarket(qty) { return this._order(F.ct_ctx_order_market(this._c, qty, this._i)); }
   buy(qty) { return this.orderMarket(Math.abs(qty)); }
   sell(qty) { return this.orderMarket(-Math.abs(qty)); }
-  orderNotional(notional) { return this._order(F.ct_ctx_order_notional(this._p, notional, this._i)); }
-  orderLimit(qty, limit) { return this._order(F.ct_ctx_order_limit(this._p, qty, limit, this._i)); }
-  orderStop(qty, stop) { return this._order(F.ct_ctx_order_stop(this._p, qty, stop, this._i)); }
-  orderStopLimit(qty, stop, limit) { return this._order(F.ct_ctx_order_stop_limit(this._p, qty, stop, limit, this._i)); }
-  orderTarget(fraction) { return this._order(F.ct_ctx_order_target(this._p, fraction, this._i)); }
-  closePosition() { return this._order(F.ct_ctx_close_position(this._p, this._i)); }
-  takeProfit(price) { return this._order(F.ct_ctx_take_profit(this._p, price, this._i)); }
-  stopLoss(price) { return this._order(F.ct_ctx_stop_loss(this._p, price, this._i)); }
-  trailingStop(amount, percent = true) { return this._order(F.ct_ctx_trailing_stop(this._p, amount, percent ? 1 : 0, this._i)); }
-  cancel(id) { this._chk(F.ct_ctx_cancel(this._p, id)); }
-  cancelAll() { this._chk(F.ct_ctx_cancel_all(this._p)); }
+  orderNotional(notional) { return this._order(F.ct_ctx_order_notional(this._c, notional, this._i)); }
+  orderLimit(qty, limit) { return this._order(F.ct_ctx_order_limit(this._c, qty, limit, this._i)); }
+  orderStop(qty, stop) { return this._order(F.ct_ctx_order_stop(this._c, qty, stop, this._i)); }
+  orderStopLimit(qty, stop, limit) { return this._order(F.ct_ctx_order_stop_limit(this._c, qty, stop, limit, this._i)); }
+  orderTarget(fraction) { return this._order(F.ct_ctx_order_target(this._c, fraction, this._i)); }
+  closePosition() { return this._order(F.ct_ctx_close_position(this._c, this._i)); }
+  takeProfit(price) { return this._order(F.ct_ctx_take_profit(this._c, price, this._i)); }
+  stopLoss(price) { return this._order(F.ct_ctx_stop_loss(this._c, price, this._i)); }
+  trailingStop(amount, percent = true) { return this._order(F.ct_ctx_trailing_stop(this._c, amount, percent ? 1 : 0, this._i)); }
+  cancel(id) {
+    int(id, 'order id', 64);
+    this._chk(F.ct_ctx_cancel(this._c, id));
+  }
+  cancelAll() { this._chk(F.ct_ctx_cancel_all(this._c)); }
   get openOrders() {
     const out = [];
-    for (let i = 0; i < Number(F.ct_ctx_open_orders(this._p)); i++) {
+    const c = this._c;
+    for (let i = 0; i < Number(F.ct_ctx_open_orders(c)); i++) {
       const id = [0]; const type = [0]; const qty = [0]; const price = [0]; const stop = [0];
-      this._chk(F.ct_ctx_order_info(this._p, i, id, type, qty, price, stop));
+      this._chk(F.ct_ctx_order_info(c, i, id, type, qty, price, stop));
       out.push({ id: Number(id[0]), type: type[0], qty: qty[0], price: price[0], stop: stop[0] });
     }
     return out;
   }
   lastFill() {
     const id = [0]; const qty = [0]; const price = [0]; const comm = [0];
-    this._chk(F.ct_ctx_last_fill(this._p, id, qty, price, comm));
+    this._chk(F.ct_ctx_last_fill(this._c, id, qty, price, comm));
     return { orderId: Number(id[0]), qty: qty[0], price: price[0], commission: comm[0] };
   }
 }
@@ -124,7 +166,11 @@ function makeCb(method) {
     try {
       const inst = instances.get(keyOf(user));
       inst.ctx._p = ctx;
-      inst.obj[method](inst.ctx);
+      try {
+        inst.obj[method](inst.ctx);
+      } finally {
+        inst.ctx._p = null;
+      }
       return 0;
     } catch (e) {
       return fail(ctx, e);

@@ -158,3 +158,62 @@ test('a wrong type inside a callback is a TypeError', () => {
   assert.throws(() => res.toJson('all'), TypeError);
   assert.throws(() => ct.ta.rsi(eth.close, '14'), TypeError);
 });
+
+class KeepsContext extends ct.Strategy {
+  static strategyName = 'js_keeps_context';
+  onBar(ctx) {
+    if (ctx.bar === 3) {
+      KeepsContext.kept = ctx;
+      KeepsContext.inside = [ctx.bar, ctx.close, ctx.series().length];
+    }
+  }
+}
+
+test('a Context kept past its callback throws StateError', () => {
+  // It kept the engine's context pointer: after the run, ctx.close and ctx.series() read freed
+  // memory (the last bar's values, by chance).
+  ct.backtest(eth, KeepsContext);
+  assert.deepStrictEqual(KeepsContext.inside, [3, eth.close[3], 4]);
+  const ctx = KeepsContext.kept;
+  for (const use of [() => ctx.bar, () => ctx.position, () => ctx.close, () => ctx.series(), () => ctx.buy(1),
+    () => ctx.openOrders, () => ctx.time(), () => ctx.indicator(0), () => ctx.lastFill()]) {
+    assert.throws(use, (e) => e instanceof ct.StateError && /used outside the callback that received it/.test(e.message));
+  }
+});
+
+class HugeInts extends ct.Strategy {
+  static strategyName = 'js_huge_ints';
+  onStart(ctx) { this.h = ctx.declare('sma', 3); }
+  onBar(ctx) {
+    if (ctx.bar !== 5) return;
+    const id = ctx.orderLimit(1, 1.0);
+    // koffi truncated 1.5 to 1 and wrapped 2n ** 64n to 0 (this bar's close); 2 ** 32 as a
+    // handle became -2147483648, 2 ** 64 and NaN as a lag INT64_MIN.
+    const seen = [];
+    for (const [f, cls, re] of [
+      [() => ctx.price('close', 1.5), TypeError, /lag must be an integer, not 1.5/],
+      [() => ctx.price('close', NaN), TypeError, /lag must be an integer, not NaN/],
+      [() => ctx.price('close', 2n ** 64n), ct.RangeError, /lag 18446744073709551616 does not fit a 64-bit integer/],
+      [() => ctx.price('close', 2 ** 64), ct.RangeError, /lag 18446744073709552000 does not fit/],
+      [() => ctx.time('1'), TypeError, /lag must be an integer, not string/],
+      [() => ctx.indicator(this.h + 2 ** 32), ct.RangeError, /handle 4294967296 does not fit a 32-bit integer/],
+      [() => ctx.indicator(this.h, 2 ** 31), ct.RangeError, /output 2147483648 does not fit/],
+      [() => ctx.indicator(this.h, 0, 2n ** 64n + 1n), ct.RangeError, /lag 18446744073709551617 does not fit/],
+      [() => ctx.cancel(2n ** 64n + BigInt(id)), ct.RangeError, /order id .* does not fit/],
+      [() => ctx.series('nope'), TypeError, /field must be one of/]]) {
+      assert.throws(f, (e) => e instanceof cls && re.test(e.message));
+      seen.push(true);
+    }
+    HugeInts.seen = [seen.length, ctx.openOrders.length, ctx.price('close', 1), ctx.price('close', 1n), ctx.indicator(this.h, 0, 1)];
+  }
+}
+
+test('Context integers that are not int64 (int32 for handles) throw instead of reading another bar', () => {
+  ct.backtest(eth, HugeInts);
+  const [checked, pending, prev, prevBig, sma] = HugeInts.seen;
+  assert.strictEqual(checked, 10);
+  assert.strictEqual(pending, 1);
+  assert.strictEqual(prev, eth.close[4]);
+  assert.strictEqual(prevBig, eth.close[4]);
+  assert.ok(Math.abs(sma - (eth.close[2] + eth.close[3] + eth.close[4]) / 3) <= 1e-12 * sma);
+});
