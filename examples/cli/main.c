@@ -50,12 +50,14 @@ static int find_option(const char *spec, const char *name, size_t n, int *valued
 }
 
 /*
- * Every "--name" must be one of the command's options, and an option that takes a value must
- * have one, so a misspelt or incomplete option is an error rather than silently ignored.
- * Returns -1 when the arguments are fine, else the exit code (after printing why).
+ * Every "--name" must be one of the command's options, given once, and an option that takes a
+ * value must have one, so a misspelt, repeated or incomplete option is an error rather than
+ * silently ignored (the commands read the first occurrence: "--capital 100 --capital 200" ran
+ * with 100). Returns -1 when the arguments are fine, else the exit code (after printing why).
  */
 static int check_options(const cli_command *c, int argc, char **argv)
 {
+    int seen[64], nseen = 0; /* the options so far (a command has fewer than 64) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || a[1] != '-' || a[2] == '\0')
@@ -73,6 +75,15 @@ static int check_options(const cli_command *c, int argc, char **argv)
             fprintf(stderr, "cryptota %s: option '--%.*s' takes no value\n", c->name, (int)n, a + 2);
             return 2;
         }
+        for (int j = 0; j < nseen; j++) {
+            const char *b = argv[seen[j]];
+            if (strncmp(b + 2, a + 2, n) == 0 && (b[2 + n] == '\0' || b[2 + n] == '=')) {
+                fprintf(stderr, "cryptota %s: option '--%.*s' is given more than once\n", c->name, (int)n, a + 2);
+                return 2;
+            }
+        }
+        if (nseen < (int)(sizeof(seen) / sizeof(seen[0])))
+            seen[nseen++] = i;
         if (valued && a[2 + n] != '=') {
             if (i + 1 >= argc) {
                 fprintf(stderr, "cryptota %s: option '--%.*s' needs a value\n", c->name, (int)n, a + 2);

@@ -50,6 +50,24 @@ START_TEST(missing_value_and_flag_value)
 }
 END_TEST
 
+START_TEST(repeated_option_is_an_error)
+{
+    /* the commands read the first occurrence: --config given twice ran with the first and
+     * ignored the second without a word */
+    snprintf(g_args, sizeof(g_args),
+             "backtest '%s' --strategy rsi --config '{\"capital\":100}' --config='{\"capital\":200}'", data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "option '--config' is given more than once") != NULL, "%s", g_out);
+    snprintf(g_args, sizeof(g_args), "info '%s' --json --json", data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "option '--json' is given more than once") != NULL, "%s", g_out);
+    /* a value that looks like an option is a value, not a repeat */
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out --indicators --indicators sma:5", data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "more than once") == NULL, "%s", g_out);
+}
+END_TEST
+
 START_TEST(integers_are_checked)
 {
     snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --threads abc",
@@ -297,6 +315,7 @@ int main(void)
     tcase_add_test(tc, unknown_option_is_named);
     tcase_add_test(tc, missing_value_and_flag_value);
     tcase_add_test(tc, integers_are_checked);
+    tcase_add_test(tc, repeated_option_is_an_error);
     tcase_add_test(tc, good_arguments_still_work);
     tcase_add_test(tc, metrics_csv_rows_are_checked);
     tcase_add_test(tc, times_are_checked);
