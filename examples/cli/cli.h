@@ -46,6 +46,12 @@ int cli_fail(const char *cmd, ct_status s, const char *what);
  * bars would report the capital as its result. Returns 0, or prints the error and returns 1. */
 int cli_load_candles(const char *cmd, const char *path, ct_feed **out);
 
+/* The output files of a command, named by their options (names[i] for paths[i], NULL paths
+ * skipped, "-" is stdout): none may be the input file, which writing would destroy, and no two
+ * may be one file. Returns 0, or prints the error and returns 2. */
+int cli_check_outputs(const char *cmd, const char *input, int n, const char *const *names,
+                      const char *const *paths);
+
 /* Option lookup over argv: "--name value" or "--name=value". Returns NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);
 /* Integer option "--name N": *out = N, or def when absent. Returns 0, or 2 after printing an

@@ -113,6 +113,12 @@ int cmd_backtest(int argc, char **argv)
                *config = cli_opt(argc, argv, "config"), *json = cli_opt(argc, argv, "json"),
                *report = cli_opt(argc, argv, "report"), *trades = cli_opt(argc, argv, "trades"),
                *equity = cli_opt(argc, argv, "equity");
+    {
+        static const char *const names[4] = {"json", "report", "trades", "equity"};
+        const char *const paths[4] = {json, report, trades, equity};
+        if (cli_check_outputs("backtest", pos[0], 4, names, paths))
+            return 2;
+    }
     ct_status s;
     if (plugin && (s = ct_plugin_load(plugin)) != CT_OK)
         return cli_fail("backtest", s, plugin);

@@ -255,6 +255,12 @@ int cmd_optimize(int argc, char **argv)
     int64_t ntop;
     if (cli_int_opt("optimize", argc, argv, "top", 10, &ntop))
         return 2;
+    {
+        static const char *const names[2] = {"json", "csv"};
+        const char *const paths[2] = {cli_opt(argc, argv, "json"), cli_opt(argc, argv, "csv")};
+        if (cli_check_outputs("optimize", pos[0], 2, names, paths))
+            return 2;
+    }
     int rc = cli_opt_setup("optimize", argc, argv, pos[0], &feed, &o);
     if (rc != 0)
         return rc;

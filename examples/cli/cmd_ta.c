@@ -98,6 +98,12 @@ int cmd_ta(int argc, char **argv)
     if (ol >= 4 && (strcasecmp(out_path + ol - 4, ".ctz") == 0 || strcasecmp(out_path + ol - 4, ".zst") == 0))
         /* the readers go by the extension: plain CSV under these names could not be read back */
         return cli_error("ta", "--out %s: ta writes plain CSV, not .ctz or .zst (name the file .csv)", out_path);
+    {
+        static const char *const names[1] = {"out"};
+        const char *const paths[1] = {out_path};
+        if (cli_check_outputs("ta", pos[0], 1, names, paths))
+            return 2;
+    }
     list = malloc(strlen(spec) + 1);
     if (!list)
         return cli_error("ta", "out of memory");
@@ -110,6 +116,11 @@ int cmd_ta(int argc, char **argv)
         memset(&items[n_items], 0, sizeof(items[n_items]));
         if (parse_item(tok, &items[n_items]))
             goto out;
+        for (int j = 0; j < n_items; j++)
+            if (strcmp(items[j].label, items[n_items].label) == 0) { /* two columns of one name */
+                cli_error("ta", "--indicators lists '%s' twice", tok);
+                goto out;
+            }
         n_items++;
     }
     if (n_items == 0) {

@@ -57,6 +57,12 @@ int cmd_walkforward(int argc, char **argv)
     char *pos[2];
     if (cli_flag(argc, argv, "help") || cli_positionals(argc, argv, valued, pos, 2) != 1)
         return cli_usage("walkforward", k_usage);
+    {
+        static const char *const names[2] = {"json", "report"};
+        const char *const paths[2] = {cli_opt(argc, argv, "json"), cli_opt(argc, argv, "report")};
+        if (cli_check_outputs("walkforward", pos[0], 2, names, paths))
+            return 2;
+    }
     const char *ltxt[3] = {cli_opt(argc, argv, "train"), cli_opt(argc, argv, "test"), cli_opt(argc, argv, "purge")};
     if (!ltxt[0] || !ltxt[1])
         return cli_error("walkforward", "--train and --test are required");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -138,6 +139,36 @@ int cli_usage(const char *cmd, const char *usage)
 {
     fprintf(stderr, "usage: cryptota %s %s\n", cmd, usage);
     return 2;
+}
+
+/* 1 when a and b name one existing file (links included), or are the same text. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_check_outputs(const char *cmd, const char *input, int n, const char *const *names,
+                      const char *const *paths)
+{
+    for (int i = 0; i < n; i++) {
+        if (!paths[i] || strcmp(paths[i], "-") == 0)
+            continue;
+        if (input && same_file(paths[i], input)) {
+            fprintf(stderr, "cryptota %s: --%s %s is the input file (writing it would destroy the candles)\n", cmd,
+                    names[i], paths[i]);
+            return 2;
+        }
+        for (int j = 0; j < i; j++)
+            if (paths[j] && strcmp(paths[j], "-") != 0 && same_file(paths[i], paths[j])) {
+                fprintf(stderr, "cryptota %s: --%s and --%s name the same file %s\n", cmd, names[j], names[i],
+                        paths[i]);
+                return 2;
+            }
+    }
+    return 0;
 }
 
 int cli_load_candles(const char *cmd, const char *path, ct_feed **out)

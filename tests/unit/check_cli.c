@@ -68,6 +68,56 @@ START_TEST(repeated_option_is_an_error)
 }
 END_TEST
 
+START_TEST(ta_duplicate_item_is_an_error)
+{
+    /* it wrote two columns named sma_5, which CSV readers rename or overwrite */
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out /dev/null --indicators sma:5,rsi,sma:5", data_file());
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 1);
+    ck_assert_msg(strstr(g_out, "--indicators lists 'sma:5' twice") != NULL, "%s", g_out);
+}
+END_TEST
+
+START_TEST(outputs_never_overwrite_the_input)
+{
+    /* ta --out IN.csv replaced the candles with the indicator table */
+    char dir[] = "/tmp/ct_cli_outXXXXXX", in[256], link[256], cmd[1024];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(in, sizeof(in), "%s/in.csv", dir);
+    snprintf(link, sizeof(link), "%s/link.csv", dir);
+    snprintf(g_args, sizeof(g_args), "convert '%s' '%s'", data_file(), in);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 0);
+    ck_assert_int_eq(symlink(in, link), 0);
+    FILE *fp = fopen(in, "rb");
+    ck_assert_ptr_nonnull(fp);
+    static char before[1 << 20], after[1 << 20];
+    size_t nb = fread(before, 1, sizeof(before), fp);
+    fclose(fp);
+    snprintf(g_args, sizeof(g_args), "ta '%s' --out '%s' --indicators sma", link, in);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "is the input file") != NULL, "%s", g_out);
+    snprintf(g_args, sizeof(g_args), "backtest '%s' --strategy rsi --equity '%s'", in, link);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "--equity") && strstr(g_out, "is the input file"), "%s", g_out);
+    snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10]}' --csv '%s'", in, in);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "is the input file") != NULL, "%s", g_out);
+    snprintf(g_args, sizeof(g_args), "walkforward '%s' --strategy rsi --grid '{\"rsi_period\":[10]}' --train 300 --test 100 --json '%s'", in, in);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "is the input file") != NULL, "%s", g_out);
+    fp = fopen(in, "rb");
+    ck_assert_ptr_nonnull(fp);
+    size_t na = fread(after, 1, sizeof(after), fp);
+    fclose(fp);
+    ck_assert(na == nb && memcmp(before, after, nb) == 0);
+    /* two outputs into one file */
+    snprintf(g_args, sizeof(g_args), "backtest '%s' --strategy rsi --trades '%s/x.csv' --equity '%s/x.csv'", in, dir, dir);
+    ck_assert_int_eq(run_cli(g_args, g_out, sizeof(g_out)), 2);
+    ck_assert_msg(strstr(g_out, "--trades and --equity name the same file") != NULL, "%s", g_out);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(integers_are_checked)
 {
     snprintf(g_args, sizeof(g_args), "optimize '%s' --strategy rsi --grid '{\"rsi_period\":[10,14]}' --threads abc",
@@ -316,6 +366,8 @@ int main(void)
     tcase_add_test(tc, missing_value_and_flag_value);
     tcase_add_test(tc, integers_are_checked);
     tcase_add_test(tc, repeated_option_is_an_error);
+    tcase_add_test(tc, ta_duplicate_item_is_an_error);
+    tcase_add_test(tc, outputs_never_overwrite_the_input);
     tcase_add_test(tc, good_arguments_still_work);
     tcase_add_test(tc, metrics_csv_rows_are_checked);
     tcase_add_test(tc, times_are_checked);
