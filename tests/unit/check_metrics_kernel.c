@@ -223,6 +223,16 @@ static void assert_same(const char *what, int64_t n, int threads, const double *
                       threads, ct_metric_name(i), b[i], a[i]);
 }
 
+/* res's metrics on 2 and on 3 threads are the bits `one` holds (from one thread) */
+static void same_on_2_and_3_threads(const char *what, ct_result *res, const double *one)
+{
+    double b[128];
+    for (int threads = 2; threads <= 3; threads++) {
+        metrics_on(res, threads, b);
+        assert_same(what, res->n, threads, one, b);
+    }
+}
+
 /*
  * A long curve is done in segments of 65,536 bars, on helper threads where there are cores: the
  * drawdown state machine is carried across the cuts (a pass on the calling thread, or a walk of
@@ -271,14 +281,11 @@ START_TEST(segment_cuts_vs_scalar)
         ct__metrics_kernel_force_threads(0);
     }
     ct_result *res = result_of(n, e, pos, close);
-    double a[128], b[128];
+    double a[128];
     metrics_on(res, 1, a);
     /* the drawdown from bar S to bar 4 S + 1 is the longest */
     ck_assert_double_eq(a[CT_M_max_drawdown_duration], (double)(3 * S + 1));
-    for (int threads = 2; threads <= 3; threads++) {
-        metrics_on(res, threads, b);
-        assert_same("segment cuts", n, threads, a, b);
-    }
+    same_on_2_and_3_threads("segment cuts", res, a);
     ct_result_destroy(res);
     curve_free(&cv);
 }
@@ -367,15 +374,12 @@ START_TEST(bracket_overflow_segments)
     double var, cvar, tail;
     ref_percentiles(cv.r, m, &var, &cvar, &tail);
     ct_result *res = result_of(n, e, cv.pos, cv.close);
-    double a[128], b[128];
+    double a[128];
     metrics_on(res, 1, a);
     near("var_95", n, a[CT_M_var_95], var, 1e-13);
     near("cvar_95", n, a[CT_M_cvar_95], cvar, 1e-12);
     near("tail_ratio", n, a[CT_M_tail_ratio], tail, 1e-12);
-    for (int threads = 2; threads <= 3; threads++) {
-        metrics_on(res, threads, b);
-        assert_same("bracket overflow", n, threads, a, b);
-    }
+    same_on_2_and_3_threads("bracket overflow", res, a);
     ct_result_destroy(res);
     curve_free(&cv);
 }
