@@ -68,7 +68,10 @@ export interface FeedColumns {
 
 export interface Gap { afterMs: number; beforeMs: number; missing: number; }
 
-/** One symbol's OHLCV candles; columns are zero-copy views over the library's memory. */
+/**
+ * One symbol's OHLCV candles; columns are zero-copy views over the library's memory. After
+ * dispose() every member throws StateError; a run reading the feed keeps it until it ends.
+ */
 export class Feed {
   private constructor();
   static load(path: string, options?: { gaps?: GapPolicy }): Feed;
@@ -214,9 +217,11 @@ export class Result {
   readonly trades: Trade[];
   readonly metrics: Record<string, number>;
   metric(name: string): number;
-  toJson(maxEquityPoints?: number): string;
+  /** maxEquityPoints: an integer (number or BigInt) >= 0; 0 keeps the whole curve. */
+  toJson(maxEquityPoints?: number | bigint): string;
   reportHtml(path: string): string;
   cacheKey(): string;
+  /** After dispose() every member throws StateError. */
   dispose(): void;
 }
 
@@ -226,21 +231,27 @@ export function metricNames(): string[];
 
 export interface Progress { done: number; total: number; best: number; etaS: number; }
 export type Space = Record<string, number | number[] | { from: number; to: number; step?: number }>;
+/**
+ * Integer options (minTrades, threads, samples, shard, train, test, purge) are numbers or
+ * BigInts that fit the C argument (int64; int32 for threads): TypeError otherwise, RangeError
+ * (the library's) when they do not fit. maximize and anchored are booleans.
+ */
 export interface SearchOptions {
   config?: Settings;
   metric?: string;
   maximize?: boolean;
-  minTrades?: number;
-  threads?: number;
+  minTrades?: number | bigint;
+  threads?: number | bigint;
   /** Return false to cancel. */
   onProgress?: (p: Progress) => boolean | void;
 }
 export interface OptimizeOptions extends SearchOptions {
   grid?: Space;
   random?: Space;
-  samples?: number;
-  seed?: number;
-  shard?: [number, number];
+  samples?: number | bigint;
+  /** Any integer, taken modulo 2^64 (as in the Python binding). */
+  seed?: number | bigint;
+  shard?: [number | bigint, number | bigint];
 }
 export interface OptimizeRow { rank: number; index: number; params: Record<string, number | boolean>; objective: number; metrics: Record<string, number>; }
 export class OptimizeResult {
@@ -254,7 +265,7 @@ export class OptimizeResult {
   readonly pbo: number;
   readonly rows: OptimizeRow[];
   readonly best: OptimizeRow | null;
-  toJson(topK?: number): string;
+  toJson(topK?: number | bigint): string;
   toCsv(): string;
 }
 export function optimize(feed: Feed | string, strategy?: StrategyLike, options?: OptimizeOptions): Promise<OptimizeResult>;
@@ -262,9 +273,9 @@ export function optimizeSync(feed: Feed | string, strategy?: StrategyLike, optio
 
 export interface WalkForwardOptions extends SearchOptions {
   grid: Space;
-  train: number;
-  test: number;
-  purge?: number;
+  train: number | bigint;
+  test: number | bigint;
+  purge?: number | bigint;
   anchored?: boolean;
 }
 export interface WalkForwardWindow {

@@ -1,6 +1,7 @@
 'use strict';
 // backtest() and Result (DESIGN.md sections 7, 8, 10, 13).
 const { koffi, F, check, raise, takeString, view } = require('./lib');
+const { StateError } = require('./errors');
 const { asFeed } = require('./feed');
 const strategy = require('./strategy');
 const u = require('./util');
@@ -74,11 +75,15 @@ class Result {
     resultReg.register(this, handle, this);
   }
 
-  get handle() { return this._h; }
+  get handle() {
+    if (!this._h) throw new StateError('this Result was disposed', 4);
+    return this._h;
+  }
   _msg() { return F.ct_result_errmsg(this._h); }
   /**
    * Release the result now (optional; garbage collection does it otherwise). If curve views were
    * handed out, the memory is released only when they are all unreachable, so a view never dangles.
+   * The result is unusable after dispose(): its methods and properties throw StateError.
    */
   dispose() {
     if (this._h) {
@@ -89,38 +94,39 @@ class Result {
 
   _view(ptr, Type) { this._viewed = true; return view(ptr, this.length, Type, this); }
 
-  get length() { return Number(F.ct_result_len(this._h)); }
-  get strategy() { return F.ct_result_strategy(this._h); }
-  get symbol() { return F.ct_result_symbol(this._h); }
-  get intervalMs() { return Number(F.ct_result_interval_ms(this._h)); }
-  get params() { return JSON.parse(F.ct_result_params_json(this._h) || '{}'); }
-  get config() { return JSON.parse(F.ct_result_config_json(this._h) || '{}'); }
+  get length() { return Number(F.ct_result_len(this.handle)); }
+  get strategy() { return F.ct_result_strategy(this.handle); }
+  get symbol() { return F.ct_result_symbol(this.handle); }
+  get intervalMs() { return Number(F.ct_result_interval_ms(this.handle)); }
+  get params() { return JSON.parse(F.ct_result_params_json(this.handle) || '{}'); }
+  get config() { return JSON.parse(F.ct_result_config_json(this.handle) || '{}'); }
 
   /** E[t], zero-copy over the result's memory. */
-  get equity() { return this._view(F.ct_result_equity_ptr(this._h), Float64Array); }
-  get time() { return this._view(F.ct_result_time_ptr(this._h), BigInt64Array); }
-  get position() { return this._view(F.ct_result_position_ptr(this._h), Float64Array); }
-  get finalEquity() { return F.ct_result_final_equity(this._h); }
-  get finalCash() { return F.ct_result_final_cash(this._h); }
-  get pendingAtEnd() { return Number(F.ct_result_pending_at_end(this._h)); }
-  get rejectedOrders() { return Number(F.ct_result_rejected_orders(this._h)); }
+  get equity() { return this._view(F.ct_result_equity_ptr(this.handle), Float64Array); }
+  get time() { return this._view(F.ct_result_time_ptr(this.handle), BigInt64Array); }
+  get position() { return this._view(F.ct_result_position_ptr(this.handle), Float64Array); }
+  get finalEquity() { return F.ct_result_final_equity(this.handle); }
+  get finalCash() { return F.ct_result_final_cash(this.handle); }
+  get pendingAtEnd() { return Number(F.ct_result_pending_at_end(this.handle)); }
+  get rejectedOrders() { return Number(F.ct_result_rejected_orders(this.handle)); }
 
   get openPosition() {
     const has = [0]; const qty = [0]; const px = [0]; const t = [0]; const b = [0];
-    check(F.ct_result_open_position(this._h, has, qty, px, t, b), () => this._msg());
+    check(F.ct_result_open_position(this.handle, has, qty, px, t, b), () => this._msg());
     return has[0] ? { qty: qty[0], entryPrice: px[0], entryTimeMs: Number(t[0]), entryBar: Number(b[0]) } : null;
   }
 
-  get tradeCount() { return Number(F.ct_result_trade_count(this._h)); }
+  get tradeCount() { return Number(F.ct_result_trade_count(this.handle)); }
 
   /** Round trips as objects (fields of DESIGN.md section 7, camelCase). */
   get trades() {
+    void this.handle; // StateError once disposed, cached or not
     if (!this._trades) {
       const n = this.tradeCount;
       const buf = Buffer.alloc(Math.max(n, 1) * TRADE_SIZE);
       for (let i = 0; i < n; i++) buf.writeUInt32LE(TRADE_SIZE, i * TRADE_SIZE);
       const tot = [0];
-      check(F.ct_result_trades(this._h, n ? buf : null, n, tot), () => this._msg());
+      check(F.ct_result_trades(this.handle, n ? buf : null, n, tot), () => this._msg());
       const out = [];
       for (let i = 0; i < n; i++) {
         const o = i * TRADE_SIZE; const t = {};
@@ -136,11 +142,12 @@ class Result {
 
   /** Every metric by name (NaN when undefined). */
   get metrics() {
+    void this.handle;
     if (!this._metrics) {
       const names = metricNames();
       const vals = new Float64Array(Math.max(names.length, 1));
       const tot = [0];
-      check(F.ct_result_metrics_all(this._h, vals, names.length, tot), () => this._msg());
+      check(F.ct_result_metrics_all(this.handle, vals, names.length, tot), () => this._msg());
       const m = {};
       names.forEach((nm, i) => { m[nm] = vals[i]; });
       this._metrics = m;
@@ -150,30 +157,31 @@ class Result {
 
   metric(name) {
     const v = [0];
-    check(F.ct_result_metric(this._h, u.expectString(name, 'name'), v), () => this._msg());
+    check(F.ct_result_metric(this.handle, u.expectString(name, 'name'), v), () => this._msg());
     return v[0];
   }
 
   /** The JSON document of DESIGN.md section 10, as a string. */
   toJson(maxEquityPoints = 0) {
     const p = [null];
-    check(F.ct_result_json(this._h, maxEquityPoints, p), () => this._msg());
+    const points = u.expectInt(maxEquityPoints, 'maxEquityPoints');
+    check(F.ct_result_json(this.handle, points, p), () => this._msg());
     return takeString(p[0]);
   }
 
   /** Write the self-contained HTML report. */
   reportHtml(path) {
-    check(F.ct_result_report_html(this._h, u.expectString(path, 'path')), () => this._msg());
+    check(F.ct_result_report_html(this.handle, u.expectString(path, 'path')), () => this._msg());
     return path;
   }
 
   cacheKey() {
     const buf = Buffer.alloc(72);
-    check(F.ct_result_cache_key(this._h, buf, buf.length), () => this._msg());
+    check(F.ct_result_cache_key(this.handle, buf, buf.length), () => this._msg());
     return buf.toString('latin1', 0, buf.indexOf(0));
   }
 
-  toString() { return `Result(${this.strategy} ${this.symbol} ${this.length} bars, ${this.tradeCount} trades)`; }
+  toString() { return this._h ? `Result(${this.strategy} ${this.symbol} ${this.length} bars, ${this.tradeCount} trades)` : 'Result(disposed)'; }
 }
 
 /**
@@ -187,13 +195,16 @@ function backtest(feed, strat = 'rsi', options = {}) {
   let e;
   try { e = makeEngine(configOf(o)); } catch (err) { F.ct_strategy_destroy(s); throw err; }
   const out = [null];
+  let fh;
   try {
+    fh = f._borrow(); // a JavaScript callback that disposes the feed cannot free it under the run
     strategy.clearPending();
-    const st = F.ct_engine_run(e, f.handle, s, out);
+    const st = strategy.withFeed(f, () => F.ct_engine_run(e, fh, s, out));
     const pending = strategy.takePending();
     if (pending) { if (out[0]) F.ct_result_destroy(out[0]); throw pending; }
     if (st !== 0) raise(st, F.ct_engine_errmsg(e));
   } finally {
+    if (fh) f._release();
     F.ct_engine_destroy(e);
     F.ct_strategy_destroy(s);
   }

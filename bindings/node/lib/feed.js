@@ -20,7 +20,9 @@ class Feed {
   /** Internal: use Feed.load / fromCsv / fromCtz / fromArrays. */
   constructor(token, handle, keep) {
     if (token !== TOKEN) throw new TypeError('use Feed.load(), Feed.fromCsv(), Feed.fromCtz() or Feed.fromArrays()');
-    this._h = handle;
+    this._h = handle;    // null once disposed
+    this._raw = handle;  // the native feed until it is destroyed
+    this._borrows = 0;   // runs reading it now (see _borrow)
     this._keep = keep || null;
     registry.register(this, handle, this);
   }
@@ -46,7 +48,9 @@ class Feed {
     if (source instanceof Uint8Array || (typeof source === 'string' && source.includes('\n'))) {
       const buf = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source.buffer, source.byteOffset, source.length);
       const out = [null];
-      return Feed._wrap(F.ct_feed_parse_csv(buf.toString('latin1'), buf.length, o.symbol || '',
+      // The bytes as they are: a string argument would be re-encoded as UTF-8 (a UTF-8 BOM or
+      // any byte >= 0x80 grew, and the last bytes of the text were cut off at buf.length).
+      return Feed._wrap(F.ct_feed_parse_csv(buf, buf.length, o.symbol === undefined ? '' : u.expectString(o.symbol, 'symbol'),
         o.interval ? u.intervalMs(o.interval) : 0, gapPolicy(o.gaps), out), out);
     }
     const f = Feed.load(source, o);
@@ -76,7 +80,7 @@ class Feed {
     FIELDS.forEach((k, i) => {
       if (arrs[i].length !== time.length) throw new RangeError(`${k} has ${arrs[i].length} rows but time has ${time.length}`);
     });
-    const copy = o.copy !== false;
+    const copy = u.expectBool(o.copy, 'copy', true);
     const out = [null];
     const st = F.ct_feed_from_arrays(o.symbol === undefined ? '' : u.expectString(o.symbol, 'symbol'),
       o.interval ? u.intervalMs(o.interval) : 0, time, ...arrs, time.length, copy ? 0 : 1, out);
@@ -95,16 +99,35 @@ class Feed {
   /**
    * Release the feed now (optional; garbage collection does it otherwise). If column views were
    * handed out, the memory is released only when they are all unreachable (they keep the feed
-   * alive), so a view never dangles; the feed itself is unusable after dispose().
+   * alive), so a view never dangles; while an optimize() / walkForward() Promise or a backtest
+   * reads the feed, it is released when that run ends. The feed itself is unusable after
+   * dispose(): its methods and properties throw StateError.
    */
   dispose() {
     if (this._h) {
-      if (!this._viewed) {
-        registry.unregister(this);
-        F.ct_feed_destroy(this._h);
-      }
       this._h = null;
+      this._free();
     }
+  }
+
+  _free() {
+    if (this._h === null && this._raw && !this._viewed && this._borrows === 0) {
+      registry.unregister(this);
+      F.ct_feed_destroy(this._raw);
+      this._raw = null;
+    }
+  }
+
+  /** Internal: the handle for a run that reads the feed until _release() (dispose() waits for it). */
+  _borrow() {
+    const h = this.handle;
+    this._borrows++;
+    return h;
+  }
+
+  _release() {
+    this._borrows--;
+    this._free();
   }
 
   _view(ptr, Type) {
@@ -112,19 +135,19 @@ class Feed {
     return view(ptr, this.length, Type, this);
   }
 
-  get length() { return Number(F.ct_feed_len(this._h)); }
-  get symbol() { return F.ct_feed_symbol(this._h) || ''; }
-  set symbol(s) { check(F.ct_feed_set_symbol(this._h, u.expectString(s, 'symbol')), () => this._msg()); }
-  get intervalMs() { return Number(F.ct_feed_interval_ms(this._h)); }
+  get length() { return Number(F.ct_feed_len(this.handle)); }
+  get symbol() { return F.ct_feed_symbol(this.handle) || ''; }
+  set symbol(s) { check(F.ct_feed_set_symbol(this.handle, u.expectString(s, 'symbol')), () => this._msg()); }
+  get intervalMs() { return Number(F.ct_feed_interval_ms(this.handle)); }
   get interval() { return u.intervalName(this.intervalMs); }
 
   /** Zero-copy columns over the library's memory (they keep the feed alive). */
-  get time() { return this._view(F.ct_feed_time(this._h), BigInt64Array); }
-  get open() { return this._view(F.ct_feed_open(this._h), Float64Array); }
-  get high() { return this._view(F.ct_feed_high(this._h), Float64Array); }
-  get low() { return this._view(F.ct_feed_low(this._h), Float64Array); }
-  get close() { return this._view(F.ct_feed_close(this._h), Float64Array); }
-  get volume() { return this._view(F.ct_feed_volume(this._h), Float64Array); }
+  get time() { return this._view(F.ct_feed_time(this.handle), BigInt64Array); }
+  get open() { return this._view(F.ct_feed_open(this.handle), Float64Array); }
+  get high() { return this._view(F.ct_feed_high(this.handle), Float64Array); }
+  get low() { return this._view(F.ct_feed_low(this.handle), Float64Array); }
+  get close() { return this._view(F.ct_feed_close(this.handle), Float64Array); }
+  get volume() { return this._view(F.ct_feed_volume(this.handle), Float64Array); }
 
   /** A column by name ("time", "open", ... "volume"). */
   column(name) {
@@ -135,7 +158,8 @@ class Feed {
   /** Resample to a multiple of the interval ("4h"); only complete buckets unless partial. */
   resample(interval, options = {}) {
     const out = [null];
-    check(F.ct_feed_resample(this._h, u.intervalMs(interval), u.expectObject(options, 'options').partial ? 1 : 0, out), () => this._msg());
+    const partial = u.expectBool(u.expectObject(options, 'options').partial, 'partial', false);
+    check(F.ct_feed_resample(this.handle, u.intervalMs(interval), partial ? 1 : 0, out), () => this._msg());
     return new Feed(TOKEN, out[0]);
   }
 
@@ -144,22 +168,22 @@ class Feed {
     const s = start === undefined || start === null ? -(2n ** 63n) : BigInt(u.toMs(start, 'start'));
     const e = end === undefined || end === null ? 2n ** 63n - 1n : BigInt(u.toMs(end, 'end'));
     const out = [null];
-    check(F.ct_feed_slice(this._h, s, e, out), () => this._msg());
+    check(F.ct_feed_slice(this.handle, s, e, out), () => this._msg());
     return new Feed(TOKEN, out[0]);
   }
 
   clone() {
     const out = [null];
-    check(F.ct_feed_clone(this._h, out), () => this._msg());
+    check(F.ct_feed_clone(this.handle, out), () => this._msg());
     return new Feed(TOKEN, out[0]);
   }
 
-  get missingBars() { return Number(F.ct_feed_missing_bars(this._h)); }
+  get missingBars() { return Number(F.ct_feed_missing_bars(this.handle)); }
 
   /** [{ afterMs, beforeMs, missing }] */
   gaps() {
     const n = [0];
-    check(F.ct_feed_gaps(this._h, null, null, null, 0, n), () => this._msg());
+    check(F.ct_feed_gaps(this.handle, null, null, null, 0, n), () => this._msg());
     const k = Number(n[0]);
     if (!k) return [];
     const a = new BigInt64Array(k); const b = new BigInt64Array(k); const m = new BigInt64Array(k);
@@ -169,10 +193,10 @@ class Feed {
 
   /** Write .csv, .csv.zst or .ctz (by extension). */
   save(path) {
-    check(F.ct_feed_save(this._h, u.expectString(path, 'path')), () => this._msg());
+    check(F.ct_feed_save(this.handle, u.expectString(path, 'path')), () => this._msg());
   }
 
-  toString() { return `Feed(${this.symbol || '?'} ${this.interval} ${this.length} bars)`; }
+  toString() { return this._h ? `Feed(${this.symbol || '?'} ${this.interval} ${this.length} bars)` : 'Feed(disposed)'; }
 }
 
 function asFeed(x, what = 'feed') {

@@ -20,11 +20,13 @@ function fetch(symbol, options = {}) {
   try {
     const many = Array.isArray(symbol);
     const syms = many ? symbol : [symbol];
+    if (syms.length === 0) throw new TypeError('symbols must list at least one symbol');
     syms.forEach((s) => u.expectString(s, 'symbol'));
     const o = u.expectObject(options, 'options');
     const interval = u.expectString(o.interval ?? '1h', 'interval');
     const s = o.start === undefined ? 0 : u.toMs(o.start, 'start');
     const e = o.end === undefined ? 0 : u.toMs(o.end, 'end');
+    const market = u.expectBool(o.futures, 'futures', false) ? 1 : 0;
     const cfg = { ...u.expectObject(o.settings, 'settings') };
     if (o.cache !== undefined) cfg.cache_dir = u.expectString(o.cache, 'cache');
     if (o.baseUrl !== undefined) cfg.base_url = u.expectString(o.baseUrl, 'baseUrl');
@@ -49,7 +51,6 @@ function fetch(symbol, options = {}) {
         check(F.ct_fetcher_set_progress(h, cb, null), () => F.ct_fetcher_errmsg(h));
       }
     } catch (err) { done(); throw err; }
-    const market = o.futures ? 1 : 0;
     const feeds = Buffer.alloc(8 * syms.length);
     const ended = log.asyncCall();
     return new Promise((resolve, reject) => {

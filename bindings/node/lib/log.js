@@ -36,7 +36,7 @@ let delivering = 0;    // depth of handler calls on the stack
 function setLogLevel(level) {
   const i = typeof level === 'number' ? level : LEVELS.indexOf(level);
   if (!Number.isInteger(i) || i < 0) throw new TypeError(`level must be one of ${LEVELS.join(', ')}`);
-  check(F.ct_set_log_level(i));
+  check(F.ct_set_log_level(u.expectInt(i, 'level', 'int32')));
 }
 
 /** The current minimum level's name. */

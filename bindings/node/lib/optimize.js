@@ -39,10 +39,10 @@ class Optimizer {
     if (cfg !== '{}') check(F.ct_optimizer_configure_engine_json(this.h, cfg), msg);
     const metric = o.metric === undefined ? 'sharpe_ratio' : u.expectString(o.metric, 'metric');
     this.objective = metric;
-    this.maximize = o.maximize !== false;
+    this.maximize = u.expectBool(o.maximize, 'maximize', true);
     check(F.ct_optimizer_set_objective(this.h, metric, this.maximize ? 1 : 0), msg);
     check(F.ct_optimizer_set_min_trades(this.h, u.expectInt(o.minTrades ?? 0, 'minTrades')), msg);
-    this.threads = u.expectInt(o.threads ?? 0, 'threads');
+    this.threads = Number(u.expectInt(o.threads ?? 0, 'threads', 'int32'));
     check(F.ct_optimizer_set_threads(this.h, this.threads), msg);
   }
 
@@ -50,18 +50,25 @@ class Optimizer {
 
   params() { return Array.from({ length: F.ct_optimizer_param_count(this.h) }, (_, i) => F.ct_optimizer_param_name(this.h, i)); }
 
-  /** Call fn (a koffi function) with args + a progress callback, sync or on a worker. */
+  /**
+   * Call fn (a koffi function) with args + a progress callback, sync or on a worker. The run
+   * reads the feed: it is borrowed until the run ends (feed.dispose() meanwhile waits for that).
+   */
   run(fnName, args, onProgress, async) {
+    if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    this.feed._borrow();
+    let released = false;
+    const release = () => { if (!released) { released = true; this.feed._release(); } };
     let cb = null;
     let progErr = null;
     if (onProgress !== undefined && onProgress !== null) {
-      if (typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
       cb = koffi.register((_u, done, total, best, eta) => {
         try { return onProgress({ done: Number(done), total: Number(total), best, etaS: eta }) === false ? 1 : 0; } catch (e) { progErr = e; return 1; }
       }, koffi.pointer(koffi.resolve('ct_progress_fn')));
-      check(F.ct_optimizer_set_progress(this.h, cb, null), () => this.msg());
+      try { check(F.ct_optimizer_set_progress(this.h, cb, null), () => this.msg()); } catch (e) { koffi.unregister(cb); release(); throw e; }
     }
     const finish = (st) => {
+      release();
       if (cb) { F.ct_optimizer_set_progress(this.h, null, null); koffi.unregister(cb); }
       const pending = strategy.takePending();
       if (pending) throw pending;
@@ -72,7 +79,7 @@ class Optimizer {
       strategy.clearPending();
       // A built-in class searched on a pool of library threads blocks the main thread until
       // they end: their log lines cannot reach a JavaScript handler then (see lib/log.js).
-      const call = () => F[fnName](this.h, ...args);
+      const call = () => strategy.withFeed(this.feed, () => F[fnName](this.h, ...args));
       let st;
       try { st = this.affine || this.threads === 1 ? call() : log.threaded(call); } catch (e) { finish(0); throw e; }
       finish(st);
@@ -83,7 +90,10 @@ class Optimizer {
       const settle = (err, st) => {
         ended();
         try {
-          if (err) throw err;
+          if (err) {
+            try { finish(0); } catch (_) { /* err is the error to report */ }
+            throw err;
+          }
           finish(st);
           resolve();
         } catch (e) { reject(e); }
@@ -144,8 +154,19 @@ class OptimizeResult {
   }
 
   get best() { return this.rows.length ? this.rows[0] : null; }
-  toJson(topK = 0) { const p = [null]; check(F.ct_optimizer_json(this._opt.h, topK, p), () => this._opt.msg()); return takeString(p[0]); }
+  toJson(topK = 0) { const p = [null]; check(F.ct_optimizer_json(this._opt.h, u.expectInt(topK, 'topK'), p), () => this._opt.msg()); return takeString(p[0]); }
   toCsv() { const p = [null]; check(F.ct_optimizer_csv(this._opt.h, p), () => this._opt.msg()); return takeString(p[0]); }
+}
+
+/**
+ * The uint64 seed of a random search: any integer (number or BigInt) modulo 2^64, as the Python
+ * binding takes it (-1 is 2^64 - 1). A BigInt keeps every bit (a Number() of it lost those past
+ * 2^53: 2n ** 60n + 1n drew the samples of 2n ** 60n, and 2n ** 64n - 1n those of 0).
+ */
+function seedOf(seed) {
+  if (typeof seed === 'number' && !Number.isInteger(seed)) throw new TypeError(`seed must be an integer, not ${seed}`);
+  if (typeof seed !== 'number' && typeof seed !== 'bigint') throw new TypeError(`seed must be an integer, not ${u.typeName(seed)}`);
+  return BigInt.asUintN(64, BigInt(seed));
 }
 
 function setup(feed, strat, options) {
@@ -158,7 +179,7 @@ function prepareSearch(feed, strat, options) {
   const { o, opt } = setup(feed, strat, options);
   if ((o.grid === undefined) === (o.random === undefined)) throw new TypeError('give exactly one of grid or random');
   if (o.grid !== undefined) check(F.ct_optimizer_set_grid_json(opt.h, spaceJson(o.grid, 'grid')), () => opt.msg());
-  else check(F.ct_optimizer_set_random_json(opt.h, spaceJson(o.random, 'random'), u.expectInt(o.samples ?? 100, 'samples'), BigInt(u.expectInt(o.seed ?? 1, 'seed'))), () => opt.msg());
+  else check(F.ct_optimizer_set_random_json(opt.h, spaceJson(o.random, 'random'), u.expectInt(o.samples ?? 100, 'samples'), seedOf(o.seed ?? 1)), () => opt.msg());
   if (o.shard !== undefined) {
     if (!Array.isArray(o.shard) || o.shard.length !== 2) throw new TypeError('shard must be [k, n]');
     check(F.ct_optimizer_set_shard(opt.h, u.expectInt(o.shard[0], 'shard[0]'), u.expectInt(o.shard[1], 'shard[1]')), () => opt.msg());
@@ -232,7 +253,7 @@ function walkForward(feed, strat = 'rsi', options = {}) {
     if (o.grid === undefined) throw new TypeError('walkForward needs options.grid');
     check(F.ct_optimizer_set_grid_json(opt.h, spaceJson(o.grid, 'grid')), () => opt.msg());
     const out = [null];
-    const args = [u.expectInt(o.train, 'train'), u.expectInt(o.test, 'test'), u.expectInt(o.purge ?? 0, 'purge'), o.anchored ? 1 : 0, 0, out];
+    const args = [u.expectInt(o.train, 'train'), u.expectInt(o.test, 'test'), u.expectInt(o.purge ?? 0, 'purge'), u.expectBool(o.anchored, 'anchored', false) ? 1 : 0, 0, out];
     return opt.run('ct_optimizer_walkforward', args, o.onProgress, true).then(() => new WalkForwardResult(out[0], opt));
   } catch (e) {
     return Promise.reject(e);

@@ -3,9 +3,10 @@
 // They are flagged CT_STRATEGY_THREAD_AFFINE: the engine and optimizer call them only on the
 // thread that started the run (the main thread), synchronously inside backtest(). An
 // exception thrown in a callback stops the run (CT_E_PLUGIN) and backtest() rethrows it.
-const { koffi, F, raise } = require('./lib');
+const { koffi, F, raise, view } = require('./lib');
 const errors = require('./errors');
 const ffi = require('./ffi');
+const u = require('./util');
 
 const FIELD = { open: 0, high: 1, low: 2, close: 3, volume: 4 };
 const KIND = { int: 0, real: 1, bool: 2 };
@@ -20,25 +21,9 @@ function param(def, opts = {}) {
   return { __param: true, kind, def: Number(def), min: opts.min ?? lo, max: opts.max ?? hi, step: opts.step ?? 0, description: opts.description || '' };
 }
 
-const I64 = 2n ** 63n;
-
-// An integer argument of the C call: koffi truncates 1.5 to 1, wraps the BigInt 2n ** 64n to 0
-// and saturates 2 ** 64 and NaN to INT64_MIN, so a wrong lag read another bar.
-function int(v, what, bits) {
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw new TypeError(`${what} must be an integer, not ${v}`);
-    if (Math.abs(v) >= 2 ** (bits - 1) && v !== -(2 ** (bits - 1))) {
-      throw new errors.RangeError(`${what} ${v} does not fit a ${bits}-bit integer`);
-    }
-    return v;
-  }
-  if (typeof v === 'bigint') {
-    const lim = bits === 64 ? I64 : 2n ** 31n;
-    if (v < -lim || v >= lim) throw new errors.RangeError(`${what} ${v} does not fit a ${bits}-bit integer`);
-    return v;
-  }
-  throw new TypeError(`${what} must be an integer, not ${typeof v}`);
-}
+// Integer arguments go through u.expectInt: koffi truncates 1.5 to 1, wraps the BigInt 2n ** 64n
+// to 0 and saturates 2 ** 64 and NaN to INT64_MIN, so a wrong lag read another bar.
+const int = (v, what, bits) => u.expectInt(v, what, bits === 32 ? 'int32' : 'int64');
 
 /** What a callback sees; valid only during that callback. */
 class Context {
@@ -76,13 +61,33 @@ class Context {
     this._chk(F.ct_ctx_time(this._c, lag, this._i));
     return Number(this._i[0]);
   }
-  /** Rows 0..t of a column, zero-copy (valid during this callback only). */
+  /**
+   * Rows 0..t of a column, zero-copy over the run's feed. The view keeps that Feed alive (as its
+   * column views do), so one kept past the callback still reads the candles, not freed memory.
+   */
   series(field = 'close') {
     const p = [null];
-    if (FIELD[field] === undefined) throw new TypeError(`field must be one of ${Object.keys(FIELD).join(', ')}`);
-    this._chk(F.ct_ctx_series(this._c, FIELD[field], p, this._i));
+    const f = FIELD[field];
+    if (f === undefined) throw new TypeError(`field must be one of ${Object.keys(FIELD).join(', ')}`);
+    this._chk(F.ct_ctx_series(this._c, f, p, this._i));
     const n = Number(this._i[0]);
-    return n && p[0] ? new Float64Array(koffi.view(p[0], n * 8)) : new Float64Array(0);
+    if (!n || !p[0]) return new Float64Array(0);
+    const feed = state.feed;
+    if (feed === null) return new Float64Array(koffi.view(p[0], n * 8));
+    // One view per column and run, up to the end of the feed's column (the pointer is the
+    // feed's column, or a row of it for a walk-forward window); each call is a prefix of it.
+    const addr = koffi.address(p[0]);
+    const cache = state.series;
+    let c = cache[f];
+    if (c === undefined || c.feed !== feed || c.addr !== addr || n > c.cap) {
+      const len = Number(F.ct_feed_len(feed._raw));
+      const off = Number(addr - koffi.address(F.ct_feed_column(feed._raw, f))) / 8;
+      const cap = Number.isInteger(off) && off >= 0 && off + n <= len ? len - off : n;
+      feed._viewed = true; // dispose() leaves the memory to the collector, as for feed.close
+      c = { feed, addr, cap, buf: view(p[0], cap, Float64Array, feed).buffer };
+      cache[f] = c;
+    }
+    return new Float64Array(c.buf, 0, n);
   }
   get position() { return F.ct_ctx_position(this._c); }
   get cash() { return F.ct_ctx_cash(this._c); }
@@ -149,7 +154,19 @@ class Strategy {
   onFinish(_ctx) {}
 }
 
-const state = { pending: null };
+// pending: the first exception of a callback (backtest rethrows it); feed: the Feed whose run is
+// calling the callbacks (owner of ctx.series views).
+// series: the column views of ctx.series, by field (see there).
+const state = { pending: null, feed: null, series: [] };
+
+/** Run fn (a synchronous run over `feed` that may call JavaScript callbacks) with state.feed set. */
+function withFeed(feed, fn) {
+  const prev = state.feed;
+  const prevSeries = state.series;
+  state.feed = feed;
+  state.series = [];
+  try { return fn(); } finally { state.feed = prev; state.series = prevSeries; }
+}
 const instances = new Map();
 let nextKey = 1;
 
@@ -263,4 +280,4 @@ function register(cls) {
 function takePending() { const e = state.pending; state.pending = null; return e; }
 function clearPending() { state.pending = null; }
 
-module.exports = { Strategy, Context, param, register, takePending, clearPending, className };
+module.exports = { Strategy, Context, param, register, takePending, clearPending, className, withFeed };

@@ -193,12 +193,12 @@ class HugeInts extends ct.Strategy {
     for (const [f, cls, re] of [
       [() => ctx.price('close', 1.5), TypeError, /lag must be an integer, not 1.5/],
       [() => ctx.price('close', NaN), TypeError, /lag must be an integer, not NaN/],
-      [() => ctx.price('close', 2n ** 64n), ct.RangeError, /lag 18446744073709551616 does not fit a 64-bit integer/],
-      [() => ctx.price('close', 2 ** 64), ct.RangeError, /lag 18446744073709552000 does not fit/],
-      [() => ctx.time('1'), TypeError, /lag must be an integer, not string/],
-      [() => ctx.indicator(this.h + 2 ** 32), ct.RangeError, /handle 4294967296 does not fit a 32-bit integer/],
-      [() => ctx.indicator(this.h, 2 ** 31), ct.RangeError, /output 2147483648 does not fit/],
-      [() => ctx.indicator(this.h, 0, 2n ** 64n + 1n), ct.RangeError, /lag 18446744073709551617 does not fit/],
+      [() => ctx.price('close', 2n ** 64n), ct.RangeError, /lag 18446744073709551616n does not fit the C argument \(int64\)/],
+      [() => ctx.price('close', 2 ** 64), ct.RangeError, /lag 18446744073709552000 does not fit the C argument/],
+      [() => ctx.time('1'), TypeError, /lag must be an integer, not (a )?string/],
+      [() => ctx.indicator(this.h + 2 ** 32), ct.RangeError, /handle 4294967296 does not fit the C argument \(int32\)/],
+      [() => ctx.indicator(this.h, 2 ** 31), ct.RangeError, /output 2147483648 does not fit the C argument \(int32\)/],
+      [() => ctx.indicator(this.h, 0, 2n ** 64n + 1n), ct.RangeError, /lag 18446744073709551617n does not fit/],
       [() => ctx.cancel(2n ** 64n + BigInt(id)), ct.RangeError, /order id .* does not fit/],
       [() => ctx.series('nope'), TypeError, /field must be one of/]]) {
       assert.throws(f, (e) => e instanceof cls && re.test(e.message));

@@ -32,7 +32,9 @@ async function search(): Promise<void> {
     grid: { rsi_period: [10, 14], oversold: { from: 20, to: 30, step: 5 } },
     onProgress: (p: ct.Progress) => { print(p.done, p.total); },
   });
-  print(opt.best?.params, opt.dsr);
+  print(opt.best?.params, opt.dsr, opt.toJson(10n));
+  const rnd = await ct.optimize(feed, 'rsi', { random: { rsi_period: { from: 5, to: 30 } }, samples: 10, seed: 2n ** 64n - 1n, minTrades: 3n });
+  print(rnd.rows.length, res.toJson(500n));
   const wf: ct.WalkForwardResult = await ct.walkForward(feed, 'rsi', { grid: { rsi_period: [10, 14] }, train: 1000, test: 200 });
   print(wf.efficiency, wf.windows[0].params);
   const many: Record<string, ct.Feed> = await ct.fetch(['BTCUSDT', 'ETHUSDT'], { interval: '1h', start: '2024-01-01' });

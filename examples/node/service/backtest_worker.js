@@ -1,6 +1,6 @@
 'use strict';
 // Runs one backtest of server.js off the event loop (a worker thread with its own binding
-// instance) and posts {result} or {error: {message, statusName}} back.
+// instance) and posts {result} or {error: {name, message, status, statusName}} back.
 const path = require('node:path');
 const { parentPort, workerData } = require('node:worker_threads');
 const ct = require(path.join(__dirname, '..', '..', '..', 'bindings', 'node'));
@@ -13,5 +13,5 @@ try {
     try { parentPort.postMessage({ result: JSON.parse(res.toJson(equityPoints)) }); } finally { res.dispose(); }
   } finally { feed.dispose(); }
 } catch (e) {
-  parentPort.postMessage({ error: { message: e.message, status: e.status, statusName: e.statusName } });
+  parentPort.postMessage({ error: { name: e.name, message: e.message, status: e.status, statusName: e.statusName } });
 }

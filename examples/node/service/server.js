@@ -4,7 +4,7 @@
 //   POST /backtest        {file | candles, strategy, params, config}
 //                         small inputs (<= syncMaxBars bars) answer 200 with the result;
 //                         larger ones answer 202 {id, status, url} and run as a job on a worker thread
-//   POST /optimize        {file | candles, strategy, grid, metric, maximize, minTrades, threads}
+//   POST /optimize        {file | candles, strategy, grid, metric, maximize, minTrades, threads, config, top}
 //                         always a job (202); runs on the libuv thread pool (the binding's async optimize)
 //   GET  /jobs/:id        {id, kind, status, progress, result | error}
 //   GET  /jobs/:id/events server-sent events: "progress" {done, total, best}, then "done" or "failed"
@@ -40,16 +40,26 @@ function sendJson(res, status, body) {
   res.end(text);
 }
 
+// The request's JSON object. A body over `limit` bytes is a 413, answered once the body has
+// been read (and dropped), with the connection closed after it: destroying the request at once
+// reset the connection before the client could read the answer. A body past 4 x limit is cut off.
 function readBody(req, limit) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
       size += c.length;
-      if (size > limit) { reject(new HttpError(413, `request body over ${limit} bytes`)); req.destroy(); return; }
-      chunks.push(c);
+      if (size <= limit) chunks.push(c);
+      else if (chunks.length) chunks.length = 0;
+      if (size > 4 * limit) req.destroy();
     });
     req.on('end', () => {
+      if (size > limit) {
+        const e = new HttpError(413, `request body over ${limit} bytes`);
+        e.close = true;
+        reject(e);
+        return;
+      }
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') return resolve({});
       try {
@@ -62,21 +72,54 @@ function readBody(req, limit) {
   });
 }
 
+function jsonType(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+// Fields a request may have: a misspelt one ("parmas") would be ignored and the defaults run.
+const FIELDS = {
+  backtest: ['file', 'candles', 'strategy', 'params', 'config'],
+  optimize: ['file', 'candles', 'strategy', 'config', 'grid', 'metric', 'maximize', 'minTrades', 'threads', 'top'],
+};
+const CANDLE_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'symbol', 'interval'];
+
+function checkFields(obj, allowed, where) {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new HttpError(400, `unknown field "${where}${k}" (expected ${allowed.join(', ')})`);
+  }
+}
+
 // The candle source of a request: {file} under the data directory or {candles} inline.
 function candleSource(body, dataDir) {
   if (body.file !== undefined && body.candles !== undefined) throw new HttpError(400, 'give either "file" or "candles", not both');
-  if (typeof body.file === 'string') {
+  if (body.file !== undefined) {
+    if (typeof body.file !== 'string' || body.file === '') throw new HttpError(400, `"file" must be a file name, not ${jsonType(body.file)}`);
     const root = path.resolve(dataDir);
     const p = path.resolve(root, body.file);
     if (p !== root && !p.startsWith(root + path.sep)) throw new HttpError(400, `"file" must name a file under the data directory: ${body.file}`);
-    if (!fs.existsSync(p)) throw new HttpError(404, `no such candle file: ${body.file}`);
+    let st = null;
+    try { st = fs.statSync(p); } catch (_) { /* below */ }
+    if (!st) throw new HttpError(404, `no such candle file: ${body.file}`);
+    if (!st.isFile()) throw new HttpError(400, `"file" must name a file, not a directory: ${body.file}`);
     return { file: p };
   }
-  if (body.candles && typeof body.candles === 'object') {
+  if (body.candles !== undefined) {
     const c = body.candles;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new HttpError(400, `"candles" must be an object of columns, not ${jsonType(c)}`);
+    checkFields(c, CANDLE_FIELDS, 'candles.');
     for (const k of ['time', 'open', 'high', 'low', 'close', 'volume']) {
       if (!Array.isArray(c[k])) throw new HttpError(400, `"candles.${k}" must be an array of numbers`);
       if (c[k].length !== c.time.length) throw new HttpError(400, `"candles.${k}" has ${c[k].length} values, "candles.time" ${c.time.length}`);
+      const ok = k === 'time' ? Number.isSafeInteger : (v) => typeof v === 'number';
+      const i = c[k].findIndex((v) => !ok(v));
+      if (i >= 0) throw new HttpError(400, `"candles.${k}[${i}]" must be ${k === 'time' ? 'an integer (epoch ms)' : 'a number'}, not ${jsonType(c[k][i])}`);
+    }
+    if (c.time.length === 0) throw new HttpError(400, '"candles" has no rows');
+    if (c.symbol !== undefined && typeof c.symbol !== 'string') throw new HttpError(400, `"candles.symbol" must be a string, not ${jsonType(c.symbol)}`);
+    if (c.interval !== undefined && typeof c.interval !== 'string' && !(Number.isSafeInteger(c.interval) && c.interval >= 0)) {
+      throw new HttpError(400, `"candles.interval" must be a name like "1h" or milliseconds, not ${jsonType(c.interval)}`);
     }
     return { candles: c };
   }
@@ -85,11 +128,16 @@ function candleSource(body, dataDir) {
 
 // Build the feed of a source (in whichever thread runs the work).
 function loadFeed(src) {
-  if (src.file) return ct.Feed.load(src.file);
-  const c = src.candles;
-  return ct.Feed.fromArrays(
-    { time: c.time, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume },
-    { symbol: typeof c.symbol === 'string' ? c.symbol : '', interval: c.interval ?? 0 });
+  let feed;
+  if (src.file) feed = ct.Feed.load(src.file);
+  else {
+    const c = src.candles;
+    feed = ct.Feed.fromArrays(
+      { time: c.time, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume },
+      { symbol: typeof c.symbol === 'string' ? c.symbol : '', interval: c.interval ?? 0 });
+  }
+  if (feed.length === 0) { feed.dispose(); throw new HttpError(400, 'the candles have no rows'); }
+  return feed;
 }
 
 function runBacktest(feed, req, equityPoints) {
@@ -97,7 +145,8 @@ function runBacktest(feed, req, equityPoints) {
   try { return JSON.parse(res.toJson(equityPoints)); } finally { res.dispose(); }
 }
 
-function checkStrategy(body) {
+function checkStrategy(body, kind) {
+  checkFields(body, FIELDS[kind], '');
   const name = body.strategy ?? 'rsi';
   if (typeof name !== 'string') throw new HttpError(400, '"strategy" must be a strategy name');
   if (!ct.strategies().some((s) => s.name === name)) throw new HttpError(400, `unknown strategy "${name}"`);
@@ -105,16 +154,43 @@ function checkStrategy(body) {
     if (body[k] !== undefined && (body[k] === null || typeof body[k] !== 'object' || Array.isArray(body[k])))
       throw new HttpError(400, `"${k}" must be a JSON object`);
   }
+  // Values the binding takes (it would throw a TypeError: a 500 before).
+  for (const k of ['params', 'config']) {
+    for (const [key, v] of Object.entries(body[k] || {})) {
+      if (!['number', 'boolean', 'string'].includes(typeof v)) throw new HttpError(400, `"${k}.${key}" must be a number, boolean or string, not ${jsonType(v)}`);
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new HttpError(400, `"${k}.${key}" must be a finite number`);
+    }
+  }
+  for (const [key, v] of Object.entries(body.grid || {})) {
+    if (!(typeof v === 'number' || Array.isArray(v) || (v !== null && typeof v === 'object'))) {
+      throw new HttpError(400, `"grid.${key}" must be a list, a number or {from, to, step}, not ${jsonType(v)}`);
+    }
+  }
   return name;
 }
 
-// Library errors are the client's fault when they name bad input.
-function libError(e) {
+// The search settings of POST /optimize, checked here so that a wrong type answers 400 at once.
+function checkSearch(body) {
+  if (!body.grid) throw new HttpError(400, 'missing "grid" (parameter name -> list or {from, to, step})');
+  if (body.metric !== undefined && typeof body.metric !== 'string') throw new HttpError(400, `"metric" must be a metric name, not ${jsonType(body.metric)}`);
+  if (body.maximize !== undefined && typeof body.maximize !== 'boolean') throw new HttpError(400, `"maximize" must be true or false, not ${jsonType(body.maximize)}`);
+  for (const k of ['minTrades', 'threads', 'top']) {
+    const v = body[k];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
+      throw new HttpError(400, `"${k}" must be an integer >= 0${k === 'top' ? ' (0: every row)' : ''}, not ${jsonType(v)}`);
+    }
+  }
+}
+
+// Library errors are the client's fault when they name bad input; so are the binding's
+// TypeError and RangeError for a value of the request (`input`: the call took request values).
+function libError(e, input = false) {
   if (e instanceof HttpError) return e;
   if (e instanceof ct.CryptotaError) {
     const client = [ct.InvalidArgumentError, ct.RangeError, ct.FormatError, ct.DataError, ct.NotFoundError, ct.CorruptError];
     return new HttpError(client.some((c) => e instanceof c) ? 400 : 500, e.message);
   }
+  if (input && (e instanceof TypeError || e instanceof RangeError)) return new HttpError(400, e.message);
   return new HttpError(500, e && e.message ? e.message : String(e));
 }
 
@@ -148,7 +224,7 @@ function createService(options = {}) {
   }
   function finish(job, result, err) {
     if (err) {
-      const he = libError(err);
+      const he = libError(err, true); // a job's inputs are the request's
       job.status = 'failed';
       job.error = { status: he.status, message: he.message };
       emit(job, 'failed', job.error);
@@ -167,7 +243,7 @@ function createService(options = {}) {
     w.once('message', (m) => {
       let err = null;
       if (m.error) {
-        const Cls = m.error.status ? ct.errorClass(m.error.status) : Error;
+        const Cls = m.error.status ? ct.errorClass(m.error.status) : { TypeError, RangeError }[m.error.name] || Error;
         err = new Cls(m.error.message, m.error.status, m.error.statusName);
       }
       finish(job, m.result, err);
@@ -184,7 +260,7 @@ function createService(options = {}) {
     const job = newJob('optimize');
     jobs.delete(job.id); // registered once the search has started
     let feed;
-    try { feed = loadFeed(src); } catch (e) { throw libError(e); }
+    try { feed = loadFeed(src); } catch (e) { throw libError(e, true); }
     job.status = 'running';
     const o = {
       grid: body.grid,
@@ -199,7 +275,7 @@ function createService(options = {}) {
       },
     };
     let run;
-    try { run = ct.optimize(feed, name, o); } catch (e) { feed.dispose(); throw libError(e); }
+    try { run = ct.optimize(feed, name, o); } catch (e) { feed.dispose(); throw libError(e, true); }
     jobs.set(job.id, job);
     run.then((r) => {
       let doc;
@@ -213,7 +289,8 @@ function createService(options = {}) {
   }
 
   async function handle(req, res) {
-    const url = new URL(req.url, 'http://localhost');
+    let url;
+    try { url = new URL(req.url, 'http://localhost'); } catch (_) { throw new HttpError(400, `bad request target ${JSON.stringify(req.url)}`); }
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts.length === 1 && parts[0] === 'health') {
       if (req.method !== 'GET') throw new HttpError(405, 'GET only');
@@ -224,19 +301,18 @@ function createService(options = {}) {
     if (parts.length === 1 && (parts[0] === 'backtest' || parts[0] === 'optimize')) {
       if (req.method !== 'POST') throw new HttpError(405, 'POST only');
       const body = await readBody(req, opt.maxBodyBytes);
-      const name = checkStrategy(body);
+      const name = checkStrategy(body, parts[0]);
+      if (parts[0] === 'optimize') checkSearch(body);
       const src = candleSource(body, opt.dataDir);
       if (parts[0] === 'optimize') {
-        if (!body.grid) throw new HttpError(400, 'missing "grid" (parameter name -> list or {from, to, step})');
-        if (body.top !== undefined && !(Number.isInteger(body.top) && body.top >= 0)) throw new HttpError(400, '"top" must be an integer >= 0 (0: every row)');
         const job = optimizeJob(src, name, body);
         return sendJson(res, 202, { id: job.id, status: job.status, url: `/jobs/${job.id}`, events: `/jobs/${job.id}/events` });
       }
       const bt = { strategy: name, params: body.params, config: body.config };
       let feed;
-      try { feed = loadFeed(src); } catch (e) { throw libError(e); }
+      try { feed = loadFeed(src); } catch (e) { throw libError(e, true); }
       if (feed.length <= opt.syncMaxBars) {
-        try { return sendJson(res, 200, runBacktest(feed, bt, opt.equityPoints)); } catch (e) { throw libError(e); } finally { feed.dispose(); }
+        try { return sendJson(res, 200, runBacktest(feed, bt, opt.equityPoints)); } catch (e) { throw libError(e, true); } finally { feed.dispose(); }
       }
       feed.dispose(); // the worker loads its own copy
       const job = backtestJob(src, bt);
@@ -263,6 +339,7 @@ function createService(options = {}) {
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
       const he = libError(e);
+      if (e && e.close) res.setHeader('connection', 'close');
       if (!res.headersSent) sendJson(res, he.status, { error: he.message });
       else res.end();
     });

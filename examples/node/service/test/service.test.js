@@ -185,3 +185,69 @@ test('bad requests get clear 4xx answers', async () => {
   r = await call('DELETE', '/health');
   assert.equal(r.status, 405);
 });
+
+test('wrong types, shapes and fields answer 400 naming the field (they were 500s or silent)', async () => {
+  const candles = { time: [0, 3600000, 7200000], open: [1, 2, 3], high: [2, 3, 4], low: [1, 1, 1], close: [1.5, 2.5, 3.5], volume: [1, 1, 1] };
+  const cases = [
+    // the binding's TypeError for these was a 500
+    ['/backtest', { candles, params: { rsi_period: [14] } }, /"params\.rsi_period" must be a number, boolean or string, not an array/],
+    ['/backtest', { candles, params: { rsi_period: null } }, /"params\.rsi_period" .* not null/],
+    ['/backtest', { candles, config: { capital: '1e400' } }, /capital/],
+    ['/backtest', '{"candles": {"time": [0], "open": [1], "high": [1], "low": [1], "close": [1], "volume": [1]}, "config": {"capital": 1e400}}', /"config\.capital" must be a finite number/],
+    ['/backtest', { candles: { ...candles, time: ['a', 1, 2] } }, /"candles\.time\[0\]" must be an integer \(epoch ms\), not string "a"/],
+    ['/backtest', { candles: { ...candles, time: [0, 1.5, 2] } }, /"candles\.time\[1\]" must be an integer/],
+    ['/backtest', '{"candles": {"time": [0, 3600000, 18446744073709559808], "open": [1, 2, 3], "high": [2, 3, 4], "low": [1, 1, 1], "close": [1.5, 2.5, 3.5], "volume": [1, 1, 1]}}', /"candles\.time\[2\]" must be an integer/],
+    ['/backtest', { candles: { ...candles, open: [null, 2, 3] } }, /"candles\.open\[0\]" must be a number, not null/],
+    ['/backtest', { candles: { ...candles, interval: 1.5 } }, /"candles\.interval" must be a name like "1h" or milliseconds/],
+    ['/backtest', { candles: { ...candles, interval: {} } }, /"candles\.interval"/],
+    ['/backtest', { candles: { ...candles, symbol: 7 } }, /"candles\.symbol" must be a string/],
+    // silently ignored: the defaults ran
+    ['/backtest', { candles, parmas: { rsi_period: 10 } }, /unknown field "parmas"/],
+    ['/backtest', { candles: { ...candles, vol: [1, 1, 1] } }, /unknown field "candles\.vol"/],
+    // a 200 with a result of no bars
+    ['/backtest', { candles: { time: [], open: [], high: [], low: [], close: [], volume: [] } }, /"candles" has no rows/],
+    ['/backtest', { candles: [1, 2] }, /"candles" must be an object of columns, not an array/],
+    ['/backtest', { file: 5 }, /"file" must be a file name, not number 5/],
+    ['/backtest', { file: '.' }, /"file" must name a file, not a directory/],
+    // failed jobs with status 500 (TypeError), or after the whole search (top), or a maximized search
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, threads: 1.5 }, /"threads" must be an integer >= 0, not number 1\.5/],
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, top: 1e300 }, /"top" must be an integer >= 0/],
+    ['/optimize', { file: H1, grid: { rsi_period: 'x' } }, /"grid\.rsi_period" must be a list, a number or \{from, to, step\}/],
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, metric: 5 }, /"metric" must be a metric name/],
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, maximize: 'no' }, /"maximize" must be true or false, not string "no"/],
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, minTrades: '3' }, /"minTrades" must be an integer >= 0/],
+    ['/optimize', { file: H1, grid: { rsi_period: [10] }, params: { rsi_period: 10 } }, /unknown field "params"/],
+  ];
+  for (const [route, body, re] of cases) {
+    const r = await call('POST', route, body);
+    assert.equal(r.status, 400, `${route} ${JSON.stringify(body)} -> ${r.status} ${JSON.stringify(r.body)}`);
+    assert.match(r.body.error, re);
+  }
+  const before = (await call('GET', '/health')).body.jobs;
+  assert.equal(before.running, 0); // none of them started a job
+});
+
+test('a body over the limit answers 413; a bad request target 400', async () => {
+  // The request was destroyed at the limit: the client got a connection reset, not the 413.
+  const { createService } = require('../server.js');
+  const svc = createService({ maxBodyBytes: 1000, dataDir: DATA });
+  await new Promise((resolve) => svc.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${svc.address().port}`;
+    const r = await fetch(`${url}/backtest`, { method: 'POST', body: 'x'.repeat(3000) });
+    assert.equal(r.status, 413);
+    assert.match((await r.json()).error, /request body over 1000 bytes/);
+    // A request target new URL() refuses was a 500 "Invalid URL".
+    const raw = await new Promise((resolve, reject) => {
+      const sock = require('node:net').connect(svc.address().port, '127.0.0.1', () => sock.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => { got += d; });
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.match(raw, /bad request target/);
+  } finally {
+    svc.close();
+  }
+});
