@@ -31,6 +31,7 @@ function makeStrategy(s, params) {
 
 const SHORTCUTS = ['capital', 'commission', 'slippage_bps', 'fill', 'close_at_end', 'allow_short', 'leverage'];
 const CAMEL = { slippageBps: 'slippage_bps', closeAtEnd: 'close_at_end', allowShort: 'allow_short' };
+const BACKTEST_OPTIONS = ['params', 'config', ...SHORTCUTS, ...Object.keys(CAMEL)];
 
 function configOf(opts) {
   const cfg = { ...u.expectObject(opts.config, 'config') };
@@ -190,7 +191,7 @@ class Result {
  */
 function backtest(feed, strat = 'rsi', options = {}) {
   const f = asFeed(feed);
-  const o = u.expectObject(options, 'options');
+  const o = u.expectOptions(options, 'options', BACKTEST_OPTIONS);
   const s = makeStrategy(strat, o.params);
   let e;
   try { e = makeEngine(configOf(o)); } catch (err) { F.ct_strategy_destroy(s); throw err; }

@@ -36,7 +36,7 @@ class Feed {
   static load(path, options = {}) {
     u.expectString(path, 'path');
     const out = [null];
-    const gaps = gapPolicy(u.expectObject(options, 'options').gaps);
+    const gaps = gapPolicy(u.expectOptions(options, 'options', ['gaps']).gaps);
     // A large .ctz is decoded on several library threads (see lib/log.js).
     const load = () => F.ct_feed_load(path, gaps, out);
     return Feed._wrap(/\.ctz$/i.test(path) ? threaded(load) : load(), out);
@@ -44,7 +44,7 @@ class Feed {
 
   /** A feed from a CSV path, or from CSV text (a Buffer, or a string containing a newline). */
   static fromCsv(source, options = {}) {
-    const o = u.expectObject(options, 'options');
+    const o = u.expectOptions(options, 'options', ['symbol', 'interval', 'gaps']);
     if (source instanceof Uint8Array || (typeof source === 'string' && source.includes('\n'))) {
       const buf = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source.buffer, source.byteOffset, source.length);
       const out = [null];
@@ -53,7 +53,12 @@ class Feed {
       return Feed._wrap(F.ct_feed_parse_csv(buf, buf.length, o.symbol === undefined ? '' : u.expectString(o.symbol, 'symbol'),
         o.interval ? u.intervalMs(o.interval) : 0, gapPolicy(o.gaps), out), out);
     }
-    const f = Feed.load(source, o);
+    const f = Feed.load(source, { gaps: o.gaps });
+    if (o.interval && u.intervalMs(o.interval) !== f.intervalMs) {
+      const got = f.interval;
+      f.dispose();
+      throw new RangeError(`interval ${o.interval} does not match the file's ${got}`);
+    }
     if (o.symbol) f.symbol = o.symbol;
     return f;
   }
@@ -74,7 +79,7 @@ class Feed {
    */
   static fromArrays(cols, options = {}) {
     u.expectObject(cols, 'columns');
-    const o = u.expectObject(options, 'options');
+    const o = u.expectOptions(options, 'options', ['symbol', 'interval', 'copy']);
     const time = u.i64(cols.time, 'time');
     const arrs = FIELDS.map((k) => u.f64(cols[k], k));
     FIELDS.forEach((k, i) => {
@@ -158,7 +163,7 @@ class Feed {
   /** Resample to a multiple of the interval ("4h"); only complete buckets unless partial. */
   resample(interval, options = {}) {
     const out = [null];
-    const partial = u.expectBool(u.expectObject(options, 'options').partial, 'partial', false);
+    const partial = u.expectBool(u.expectOptions(options, 'options', ['partial']).partial, 'partial', false);
     check(F.ct_feed_resample(this.handle, u.intervalMs(interval), partial ? 1 : 0, out), () => this._msg());
     return new Feed(TOKEN, out[0]);
   }

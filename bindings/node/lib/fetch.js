@@ -22,7 +22,7 @@ function fetch(symbol, options = {}) {
     const syms = many ? symbol : [symbol];
     if (syms.length === 0) throw new TypeError('symbols must list at least one symbol');
     syms.forEach((s) => u.expectString(s, 'symbol'));
-    const o = u.expectObject(options, 'options');
+    const o = u.expectOptions(options, 'options', ['interval', 'start', 'end', 'futures', 'settings', 'cache', 'baseUrl', 'onProgress']);
     const interval = u.expectString(o.interval ?? '1h', 'interval');
     const s = o.start === undefined ? 0 : u.toMs(o.start, 'start');
     const e = o.end === undefined ? 0 : u.toMs(o.end, 'end');

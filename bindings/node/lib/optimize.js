@@ -169,14 +169,18 @@ function seedOf(seed) {
   return BigInt.asUintN(64, BigInt(seed));
 }
 
-function setup(feed, strat, options) {
+const COMMON = ['metric', 'maximize', 'minTrades', 'threads', 'config', 'onProgress'];
+const SEARCH_OPTIONS = ['grid', 'random', 'samples', 'seed', 'shard', ...COMMON];
+const WF_OPTIONS = ['grid', 'train', 'test', 'purge', 'anchored', ...COMMON];
+
+function setup(feed, strat, options, known) {
   const f = asFeed(feed);
-  const o = u.expectObject(options, 'options');
+  const o = u.expectOptions(options, 'options', known);
   return { f, o, opt: new Optimizer(f, strat, o) };
 }
 
 function prepareSearch(feed, strat, options) {
-  const { o, opt } = setup(feed, strat, options);
+  const { o, opt } = setup(feed, strat, options, SEARCH_OPTIONS);
   if ((o.grid === undefined) === (o.random === undefined)) throw new TypeError('give exactly one of grid or random');
   if (o.grid !== undefined) check(F.ct_optimizer_set_grid_json(opt.h, spaceJson(o.grid, 'grid')), () => opt.msg());
   else check(F.ct_optimizer_set_random_json(opt.h, spaceJson(o.random, 'random'), u.expectInt(o.samples ?? 100, 'samples'), seedOf(o.seed ?? 1)), () => opt.msg());
@@ -249,7 +253,7 @@ class WalkForwardResult {
  */
 function walkForward(feed, strat = 'rsi', options = {}) {
   try {
-    const { o, opt } = setup(feed, strat, options);
+    const { o, opt } = setup(feed, strat, options, WF_OPTIONS);
     if (o.grid === undefined) throw new TypeError('walkForward needs options.grid');
     check(F.ct_optimizer_set_grid_json(opt.h, spaceJson(o.grid, 'grid')), () => opt.msg());
     const out = [null];

@@ -53,6 +53,18 @@ function expectInt(x, what, type = 'int64') {
   throw typeError(`${what} must be an integer, not ${typeName(x)}`);
 }
 
+/**
+ * An options object whose keys are all in `known` (a misspelt option, {metirc: ...}, would
+ * otherwise be ignored and its default used without a word): TypeError naming the key.
+ */
+function expectOptions(x, what, known) {
+  const o = expectObject(x, what);
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw typeError(`${what}: unknown option ${JSON.stringify(k)} (known: ${known.join(', ')})`);
+  }
+  return o;
+}
+
 /** A flag: undefined (the default) or a boolean (a string "false" or 0 would read as another value). */
 function expectBool(x, what, def) {
   if (x === undefined) return def;
@@ -154,4 +166,4 @@ function settingsJson(obj, what) {
   return JSON.stringify(o);
 }
 
-module.exports = { typeError, typeName, expectString, expectInt, expectBool, expectObject, f64, i64, toMs, intervalMs, intervalName, settingsJson };
+module.exports = { typeError, typeName, expectString, expectInt, expectBool, expectObject, expectOptions, f64, i64, toMs, intervalMs, intervalName, settingsJson };

@@ -119,3 +119,19 @@ test('Feed.fromCsv passes the bytes as they are (a UTF-8 BOM, non-ASCII text)', 
   assert.deepStrictEqual(Array.from(g.volume), [10, 12.25]);
   assert.throws(() => ct.Feed.fromCsv(body, { symbol: 5 }), TypeError);
 });
+
+test('a misspelt option is a TypeError naming it (it was ignored and its default used)', async () => {
+  const unknown = (key) => (e) => e instanceof TypeError && e.message.includes(`unknown option "${key}"`);
+  // {metirc: 'cagr'} ranked by sharpe_ratio; {captial: 100} ran with 10000
+  await assert.rejects(ct.optimize(small, 'rsi', { grid: { rsi_period: [10, 14] }, metirc: 'cagr' }), unknown('metirc'));
+  assert.throws(() => ct.optimizeSync(small, 'rsi', { grid: { rsi_period: [10] }, thread: 1 }), unknown('thread'));
+  await assert.rejects(ct.walkForward(small, 'rsi', { grid: { rsi_period: [10] }, train: 500, test: 200, purg: 5 }), unknown('purg'));
+  assert.throws(() => ct.backtest(small, 'rsi', { captial: 100 }), unknown('captial'));
+  assert.throws(() => ct.Feed.load(dataPath(ETH_1H), { gap: 'fill' }), unknown('gap'));
+  assert.throws(() => ct.Feed.fromArrays({ ...cols, time: [0, H, 2 * H] }, { intervall: '1h' }), unknown('intervall'));
+  assert.throws(() => small.resample('4h', { partal: true }), unknown('partal'));
+  assert.throws(() => ct.Feed.fromCsv(dataPath(ETH_1H), { interval: '4h' }), (e) => e instanceof RangeError && /does not match the file's 1h/.test(e.message));
+  // the known ones still work
+  assert.strictEqual(ct.backtest(small, 'rsi', { capital: 100, slippageBps: 1 }).equity[0], 100);
+  assert.strictEqual(ct.Feed.fromCsv(dataPath(ETH_1H), { interval: '1h', symbol: 'X' }).symbol, 'X');
+});
