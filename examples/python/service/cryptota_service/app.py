@@ -22,7 +22,8 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import undefer
 from starlette.concurrency import run_in_threadpool
 
@@ -30,8 +31,8 @@ from . import __version__, logs
 from .cache import make_cache
 from .config import Settings, load_settings
 from .db import Database, Run
-from .engine import INTERVALS_MS, SYMBOL_RE, Engine, EngineError, expand_axis
-from .jobs import JobManager
+from .engine import INTERVALS_MS, SYMBOL_RE, Engine, EngineError
+from .jobs import DispatchError, JobManager
 from .ratelimit import TokenBucket, make_limiter
 
 # Engine config keys a request may set (DESIGN.md section 13, `--config`).
@@ -41,27 +42,112 @@ DateLike = Union[int, str]
 
 
 # ---- request models ------------------------------------------------------------------------
+# Dates are epoch ms in [1970-01-01, 3000-01-01) however they are written.
+MAX_MS = 32503680000000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+INT64_MAX = 2 ** 63 - 1
+
+
 def parse_date(v: Any, field: str, end: bool = False) -> int:
-    """Epoch ms from epoch ms, YYYY-MM-DD (an end date includes that whole day) or ISO-8601."""
-    if isinstance(v, bool):
-        raise ValueError(f"{field}: expected a date like 2024-01-31, an ISO-8601 time or epoch ms")
+    """Epoch ms from epoch ms (a JSON integer, or a string of digits), YYYY-MM-DD or YYYYMMDD
+    (an end date includes that whole day) or an ISO-8601 time. Booleans, fractional numbers and
+    times outside [1970, 3000) are refused, never coerced."""
+    what = "expected a date like 2024-01-31, an ISO-8601 time or epoch ms"
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise ValueError(f"{field}: {what}, got {json.dumps(v)}")
+    if isinstance(v, float):
+        if not (math.isfinite(v) and v.is_integer()):
+            raise ValueError(f"{field}: epoch ms must be a whole number, got {v!r}")
+        v = int(v)
+    if isinstance(v, str):
+        s = v.strip()
+        if re.fullmatch(r"[0-9]{9,}", s):  # epoch ms written as a string
+            v = int(s)
     if isinstance(v, int):
-        if not 0 <= v < 32503680000000:
-            raise ValueError(f"{field}: epoch ms {v} is out of range")
+        if not 0 <= v < MAX_MS:
+            raise ValueError(f"{field}: epoch ms {v} is out of range (1970-01-01 to 3000-01-01)")
         return v
-    s = str(v).strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-            d = dt.datetime.strptime(s, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", s) or re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", s)
+        if m:
+            d = dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=dt.timezone.utc)
             if end:
                 d += dt.timedelta(days=1)
         else:
             d = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
             if d.tzinfo is None:
                 d = d.replace(tzinfo=dt.timezone.utc)
+    except OverflowError:  # the day after 9999-12-31
+        raise ValueError(f"{field}: {s!r} is out of range (1970-01-01 to 3000-01-01)") from None
     except ValueError:
         raise ValueError(f"{field}: {s!r} is not a date (expected YYYY-MM-DD, an ISO-8601 time or epoch ms)") from None
-    return int(d.timestamp() * 1000)
+    ms = (d - _EPOCH) // dt.timedelta(milliseconds=1)
+    if not 0 <= ms < MAX_MS:
+        raise ValueError(f"{field}: {s!r} is out of range (1970-01-01 to 3000-01-01)")
+    return ms
+
+
+def _number(v: Any) -> Any:
+    """A JSON number as is; booleans and strings are refused (pydantic would coerce them)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"expected a number, got {json.dumps(v)}")
+    return v
+
+
+def _whole(v: Any, lo: int, hi: int = INT64_MAX) -> Any:
+    """A JSON integer in [lo, hi]: booleans, strings and fractions are refused, not truncated."""
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError(f"expected an integer, got {json.dumps(v)}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{v} is out of range [{lo}, {hi}]")
+    return v
+
+
+class _Strict:
+    # a misspelt field ("initial_captial") is an error naming it, not a default silently used
+    extra = Extra.forbid
+
+
+def _check_symbol(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError(f"expected a Binance symbol like BTCUSDT, got {json.dumps(v)}")
+    # ASCII before upper(): "ß".upper() is "SS" and "ı".upper() is "I" (another symbol than typed)
+    v = v.upper() if v.isascii() else v
+    if not SYMBOL_RE.fullmatch(v):
+        raise ValueError(f"{v!r} is not a Binance symbol like BTCUSDT")
+    return v
+
+
+def _check_tf(v: Any) -> str:
+    if not isinstance(v, str) or v not in INTERVALS_MS:
+        raise ValueError(f"{v!r} is not a Binance interval; expected one of {' '.join(INTERVALS_MS)}")
+    return v
+
+
+def _check_end(v: Any, values: Dict[str, Any]) -> Optional[int]:
+    if v is None:
+        return None
+    e = parse_date(v, "end_date", end=True)
+    s = values.get("start_date")
+    if s is not None and e <= s:
+        raise ValueError("empty date range: end_date must be after start_date")
+    return e
+
+
+def _capital(v: Any) -> float:
+    v = _number(v)
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError("must be a positive number")
+    return v
+
+
+def _commission(v: Any) -> float:
+    v = _number(v)
+    if not (math.isfinite(v) and 0 <= v < 0.1):
+        raise ValueError("must be a fraction in [0, 0.1), e.g. 0.001 for 0.1 %")
+    return v
 
 
 class _Market(BaseModel):
@@ -70,48 +156,43 @@ class _Market(BaseModel):
     timeframe: str = Field("1h", description="Binance interval name: 1m 5m 15m 1h 4h 1d ...")
     start_date: Optional[DateLike] = Field(None, description="YYYY-MM-DD, ISO-8601 or epoch ms (inclusive)")
     end_date: Optional[DateLike] = Field(None, description="YYYY-MM-DD (whole day included), ISO-8601 or epoch ms (exclusive)")
-    initial_capital: float = Field(10000.0, description="starting cash (quote currency)")
-    commission: float = Field(0.001, description="fraction of notional per fill")
+    initial_capital: float = Field(10000.0, description="starting cash (quote currency); or config.capital")
+    commission: float = Field(0.001, description="fraction of notional per fill; or config.commission")
     config: Dict[str, Any] = Field(default_factory=dict, description="other engine settings (DESIGN.md section 13)")
 
-    @validator("symbol")
-    def _symbol(cls, v: str) -> str:
-        v = v.upper()
-        if not SYMBOL_RE.match(v):
-            raise ValueError(f"{v!r} is not a Binance symbol like BTCUSDT")
-        return v
+    Config = _Strict
 
-    @validator("timeframe")
-    def _tf(cls, v: str) -> str:
-        if v not in INTERVALS_MS:
-            raise ValueError(f"{v!r} is not a Binance interval; expected one of {' '.join(INTERVALS_MS)}")
-        return v
+    @root_validator(pre=True)
+    def _config_money(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        """config.capital / config.commission are the top-level initial_capital / commission:
+        one given alone is used (it was silently replaced by the default), both must agree."""
+        cfg = values.get("config")
+        if not isinstance(cfg, dict):
+            return values
+        values = dict(values)
+        for key, top in (("capital", "initial_capital"), ("commission", "commission")):
+            if key not in cfg:
+                continue
+            if top in values and values[top] != cfg[key]:
+                raise ValueError(f"config.{key} ({json.dumps(cfg[key])}) and {top} ({json.dumps(values[top])}) "
+                                 f"disagree; give one of them")
+            try:
+                values[top] = (_capital if key == "capital" else _commission)(cfg[key])
+            except ValueError as e:
+                raise ValueError(f"config.{key}: {e}") from None
+        return values
 
-    @validator("start_date")
+    _symbol = validator("symbol", pre=True, allow_reuse=True)(_check_symbol)
+    _tf = validator("timeframe", pre=True, allow_reuse=True)(_check_tf)
+
+    @validator("start_date", pre=True)
     def _start(cls, v: Any) -> Any:
         return None if v is None else parse_date(v, "start_date")
 
-    @validator("end_date")
-    def _end(cls, v: Any, values: Dict[str, Any]) -> Any:
-        if v is None:
-            return None
-        e = parse_date(v, "end_date", end=True)
-        s = values.get("start_date")
-        if s is not None and e <= s:
-            raise ValueError("empty date range: end_date must be after start_date")
-        return e
+    _end = validator("end_date", pre=True, allow_reuse=True)(_check_end)
 
-    @validator("initial_capital")
-    def _cap(cls, v: float) -> float:
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError("must be a positive number")
-        return v
-
-    @validator("commission")
-    def _comm(cls, v: float) -> float:
-        if not (math.isfinite(v) and 0 <= v < 0.1):
-            raise ValueError("must be a fraction in [0, 0.1), e.g. 0.001 for 0.1 %")
-        return v
+    _cap = validator("initial_capital", pre=True, allow_reuse=True)(_capital)
+    _comm = validator("commission", pre=True, allow_reuse=True)(_commission)
 
     @validator("config")
     def _config(cls, v: Dict[str, Any]) -> Dict[str, Any]:
@@ -124,33 +205,47 @@ class _Market(BaseModel):
 class BacktestRequest(_Market):
     parameters: Dict[str, Any] = Field(default_factory=dict, description="strategy parameters (defaults when left out)")
 
-    class Config:
+    class Config(_Strict):
         schema_extra = {"example": {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h",
                                     "start_date": "2021-01-01", "end_date": "2021-12-31",
                                     "initial_capital": 10000, "commission": 0.001,
                                     "parameters": {"rsi_period": 14, "oversold": 30, "overbought": 70}}}
 
 
+# the library refuses window lengths above 2^61 bars
+MAX_WINDOW = 2 ** 61
+
+
 class WalkForward(BaseModel):
-    train_bars: int = Field(..., gt=1, description="bars in each training window")
-    test_bars: int = Field(..., gt=0, description="bars in each test window")
-    purge_bars: int = Field(0, ge=0, description="bars skipped between train and test")
+    train_bars: int = Field(..., ge=2, le=MAX_WINDOW, description="bars in each training window")
+    test_bars: int = Field(..., ge=1, le=MAX_WINDOW, description="bars in each test window")
+    purge_bars: int = Field(0, ge=0, le=MAX_WINDOW, description="bars skipped between train and test")
     anchored: bool = Field(False, description="training windows start at the first bar")
+
+    Config = _Strict
+
+    @validator("train_bars", "test_bars", "purge_bars", pre=True)
+    def _bars(cls, v: Any, field: Any) -> int:
+        return _whole(v, {"train_bars": 2, "test_bars": 1}.get(field.name, 0), MAX_WINDOW)
 
 
 class OptimizeRequest(_Market):
     parameter_grid: Dict[str, Any] = Field(..., description="per parameter: a list or {from, to, step}")
     optimization_metric: str = Field("sharpe_ratio", description="any metric name")
     maximize: bool = True
-    min_trades: int = Field(0, ge=0)
+    min_trades: int = Field(0, ge=0, le=INT64_MAX)
     walk_forward: Optional[WalkForward] = None
 
-    class Config:
+    class Config(_Strict):
         schema_extra = {"example": {"strategy": "rsi", "symbol": "BTCUSDT", "timeframe": "1h",
                                     "start_date": "2020-01-01", "end_date": "2021-12-31",
                                     "parameter_grid": {"rsi_period": [10, 14, 21],
                                                        "oversold": {"from": 20, "to": 35, "step": 5}},
                                     "optimization_metric": "sharpe_ratio"}}
+
+    @validator("min_trades", pre=True)
+    def _min_trades(cls, v: Any) -> int:
+        return _whole(v, 0)
 
 
 class FetchRequest(BaseModel):
@@ -163,27 +258,21 @@ class FetchRequest(BaseModel):
                             description="false: download in the request and answer the coverage (200); "
                                         "true: answer a fetch job at once (202) with progress and cancel")
 
-    class Config:
+    class Config(_Strict):
         allow_population_by_field_name = True
         schema_extra = {"example": {"symbol": "BTCUSDT", "timeframe": "1m", "start_date": "2021-01-01",
                                     "end_date": "2021-12-31", "async": True}}
 
-    _symbol = validator("symbol", allow_reuse=True)(_Market._symbol.__func__)  # type: ignore[attr-defined]
-    _tf = validator("timeframe", allow_reuse=True)(_Market._tf.__func__)  # type: ignore[attr-defined]
+    _symbol = validator("symbol", pre=True, allow_reuse=True)(_check_symbol)
+    _tf = validator("timeframe", pre=True, allow_reuse=True)(_check_tf)
 
-    @validator("start_date")
+    @validator("start_date", pre=True)
     def _start(cls, v: Any) -> int:
+        if v is None:
+            raise ValueError("start_date: expected a date like 2024-01-31, an ISO-8601 time or epoch ms")
         return parse_date(v, "start_date")
 
-    @validator("end_date")
-    def _end(cls, v: Any, values: Dict[str, Any]) -> Optional[int]:
-        if v is None:
-            return None
-        e = parse_date(v, "end_date", end=True)
-        s = values.get("start_date")
-        if s is not None and e <= s:
-            raise ValueError("empty date range: end_date must be after start_date")
-        return e
+    _end = validator("end_date", pre=True, allow_reuse=True)(_check_end)
 
 
 def _err422(loc: List[Any], msg: str) -> HTTPException:
@@ -228,34 +317,31 @@ class Service:
 
     @staticmethod
     def check_params(schema: Dict[str, Any], params: Dict[str, Any], where: str) -> None:
+        """Parameter names (both), and for a backtest's values their type and the schema's
+        bounds; a grid's values are checked by the library's own parse (Engine.check_search)."""
         defs = {p["name"]: p for p in schema.get("parameters", [])}
         for k, v in params.items():
             if k not in defs:
                 raise _err422(["body", where, k], f"unknown parameter {k!r} of strategy {schema['name']!r}; "
                                                   f"known: {', '.join(defs) or 'none'}")
-            if where == "parameters":
-                vals = [v]
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                    raise _err422(["body", where, k], f"{k}: expected a number, got {v!r}")
-            else:
-                try:
-                    vals = expand_axis(k, v)
-                except ValueError as e:
-                    raise _err422(["body", where, k], str(e)) from None
+            if where != "parameters":
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise _err422(["body", where, k], f"{k}: expected a number, got {v!r}")
             lo, hi = defs[k].get("min"), defs[k].get("max")
-            for x in vals:
-                if (lo is not None and x < lo) or (hi is not None and x > hi):
-                    rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
-                    raise _err422(["body", where, k], f"{k}={x:g} is outside {rng}")
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+                raise _err422(["body", where, k], f"{k}={v:g} is outside {rng}")
 
     def common(self, req: _Market) -> Dict[str, Any]:
         """The request as the job stores it; 422 when the range has no candles or the library
-        refuses a parameter or config value (both checked without running anything)."""
+        refuses a parameter or config value (both checked without running anything).
+        Also gives the number of bars in the range (under "_bars", not stored)."""
         config = dict(req.config)
         config["capital"] = req.initial_capital
         config["commission"] = req.commission
         try:
-            self.engine.check_range(req.symbol, req.timeframe, req.start_date, req.end_date)
+            bars = self.engine.check_range(req.symbol, req.timeframe, req.start_date, req.end_date)
         except EngineError as e:
             if not e.user_error:
                 raise HTTPException(503, str(e)) from None
@@ -265,9 +351,41 @@ class Service:
         try:
             self.engine.validate(req.strategy, params, config)
         except EngineError as e:
-            raise _err422(["body", "parameters" if "config" not in str(e) else "config"], str(e)) from None
+            raise _err422(["body", *(e.where or ["parameters"])], str(e)) from None
         return {"strategy": req.strategy, "symbol": req.symbol, "timeframe": req.timeframe,
-                "start_ms": req.start_date, "end_ms": req.end_date, "config": config}
+                "start_ms": req.start_date, "end_ms": req.end_date, "config": config, "_bars": bars}
+
+    def check_search(self, req: "OptimizeRequest", doc: Dict[str, Any]) -> None:
+        """The grid, objective and min_trades as the library parses them, the size limit
+        (CRYPTOTA_MAX_GRID: combinations searched, every walk-forward window searching the
+        whole grid), and that a walk-forward has at least one window in the range."""
+        try:
+            size = self.engine.check_search(req.symbol, req.timeframe, req.start_date, req.end_date, req.strategy,
+                                            req.parameter_grid, doc["config"], req.optimization_metric,
+                                            req.maximize, req.min_trades)
+        except EngineError as e:
+            if not e.user_error:
+                raise HTTPException(503, str(e)) from None
+            raise _err422(["body", *(e.where or ["parameter_grid"])], str(e)) from None
+        limit = self.settings.max_grid
+        if size > limit:
+            raise _err422(["body", "parameter_grid"], f"the grid has {size} combinations, more than the limit "
+                                                      f"of {limit} (CRYPTOTA_MAX_GRID)")
+        wf = req.walk_forward
+        if wf is None:
+            return
+        bars = doc["_bars"]
+        span = wf.train_bars + wf.purge_bars + wf.test_bars
+        if span > bars:
+            raise _err422(["body", "walk_forward"],
+                          f"the range has {bars} bars, too few for one window (train_bars {wf.train_bars} + "
+                          f"purge_bars {wf.purge_bars} + test_bars {wf.test_bars} = {span})")
+        windows = (bars - span) // wf.test_bars + 1  # the library's windows (bars; rolling or anchored)
+        if size * windows > limit:
+            raise _err422(["body", "walk_forward"],
+                          f"the walk-forward searches the grid of {size} combinations in each of its {windows} "
+                          f"windows: {size * windows} combinations, more than the limit of {limit} "
+                          f"(CRYPTOTA_MAX_GRID); use longer test windows or a smaller grid")
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -344,6 +462,22 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                          "message": f"{'.'.join(str(x) for x in loc[1:]) or 'body'}: {msg}"})
         return JSONResponse({"detail": errs}, status_code=422)
 
+    async def _db_down(request: Request, exc: Exception) -> JSONResponse:
+        # the database is away (restarting, unreachable): 503, not a 500; the connection pool
+        # reconnects by itself (pre-ping) once it is back
+        logs.log("warning", "database", path=request.url.path, error=type(exc).__name__)
+        return JSONResponse({"detail": f"database unavailable ({type(exc).__name__}); retry later"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    app.add_exception_handler(OperationalError, _db_down)
+    app.add_exception_handler(InterfaceError, _db_down)
+
+    @app.exception_handler(DispatchError)
+    async def _undispatched(request: Request, exc: DispatchError) -> JSONResponse:
+        # the job could not be queued (the broker is down): it is marked failed, not left waiting
+        return JSONResponse({"detail": f"{exc}; the job {exc.job_id} is marked failed, submit it again later",
+                             "job_id": exc.job_id}, status_code=503)
+
     def get_run(job_id: str, load: str = "") -> Run:
         """The job row; `load` names a deferred document column to read too (result, report_html)."""
         if not re.fullmatch(r"[0-9a-f]{32}", job_id):
@@ -365,6 +499,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         schema = svc.check_strategy(req.strategy)
         svc.check_params(schema, req.parameters, "parameters")
         doc = svc.common(req)
+        del doc["_bars"]
         doc["parameters"] = dict(req.parameters)
         assert svc.jobs is not None
         out = svc.jobs.submit("backtest", doc)
@@ -379,15 +514,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         if not req.parameter_grid:
             raise _err422(["body", "parameter_grid"], "empty parameter grid")
         svc.check_params(schema, req.parameter_grid, "parameter_grid")
-        size = svc.engine.grid_size(req.parameter_grid)
-        if size > settings.max_grid:
-            raise _err422(["body", "parameter_grid"], f"the grid has {size} combinations, more than the limit "
-                                                      f"of {settings.max_grid} (CRYPTOTA_MAX_GRID)")
         names = svc.engine.metric_names()
         if names is not None and req.optimization_metric not in names:
             raise _err422(["body", "optimization_metric"],
                           f"unknown metric {req.optimization_metric!r}; known: {', '.join(names)}")
         doc = svc.common(req)
+        svc.check_search(req, doc)
+        del doc["_bars"]
         doc.update(parameter_grid=req.parameter_grid, optimization_metric=req.optimization_metric,
                    maximize=req.maximize, min_trades=req.min_trades,
                    walk_forward=req.walk_forward.dict() if req.walk_forward else None)
@@ -449,9 +582,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/backtests", tags=["backtests"])
     def backtests(strategy: Optional[str] = None, symbol: Optional[str] = None,
-                  kind: Optional[str] = Query(None, regex="^(backtest|optimize|fetch)$"),
-                  status: Optional[str] = Query(None, regex="^(submitted|running|completed|failed|cancelled)$"),
-                  limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Dict[str, Any]:
+                  kind: Optional[str] = Query(None, regex=r"^(backtest|optimize|fetch)\Z"),
+                  status: Optional[str] = Query(None, regex=r"^(submitted|running|completed|failed|cancelled)\Z"),
+                  limit: int = Query(50, ge=1, le=1000),
+                  offset: int = Query(0, ge=0, le=INT64_MAX)) -> Dict[str, Any]:
         """Past runs, newest first, with their headline metrics."""
         with svc.db.session() as s:
             q = s.query(Run)
@@ -498,8 +632,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @app.get("/data/{symbol}/{timeframe}", tags=["data"])
     def data_coverage(symbol: str, timeframe: str) -> Dict[str, Any]:
         """Rows, first/last bar and gaps of the candles the service has for symbol/timeframe."""
-        symbol = symbol.upper()
-        if not SYMBOL_RE.match(symbol):
+        symbol = symbol.upper() if symbol.isascii() else symbol
+        if not SYMBOL_RE.fullmatch(symbol):
             raise _err422(["path", "symbol"], f"{symbol!r} is not a Binance symbol like BTCUSDT")
         if timeframe not in INTERVALS_MS:
             raise _err422(["path", "timeframe"], f"{timeframe!r} is not a Binance interval")

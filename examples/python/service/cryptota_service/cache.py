@@ -18,6 +18,8 @@ import threading
 from collections import OrderedDict
 from typing import Any, Dict, Optional
 
+from . import logs
+
 
 def request_key(doc: Dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -69,18 +71,27 @@ class RedisCache:
         self.r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.ttl = ttl_s
 
+    # The cache is an optimization: with Redis away a lookup is a miss and a store is skipped
+    # (a warning is logged), so submissions and finished jobs do not fail with it.
     def get(self, req_key: str) -> Optional[Dict[str, Any]]:
-        lib = self.r.get("cryptota:req:" + req_key)
-        if lib is None:
+        try:
+            lib = self.r.get("cryptota:req:" + req_key)
+            if lib is None:
+                return None
+            raw = self.r.get("cryptota:res:" + lib.decode())
+        except Exception as e:  # noqa: BLE001 - redis.RedisError, OSError
+            logs.log("warning", "cache", op="get", error=f"{type(e).__name__}: {e}")
             return None
-        raw = self.r.get("cryptota:res:" + lib.decode())
         return json.loads(raw) if raw is not None else None
 
     def put(self, req_key: str, lib_key: str, payload: Dict[str, Any]) -> None:
-        p = self.r.pipeline()
-        p.set("cryptota:res:" + lib_key, json.dumps(payload), ex=self.ttl)
-        p.set("cryptota:req:" + req_key, lib_key, ex=self.ttl)
-        p.execute()
+        try:
+            p = self.r.pipeline()
+            p.set("cryptota:res:" + lib_key, json.dumps(payload), ex=self.ttl)
+            p.set("cryptota:req:" + req_key, lib_key, ex=self.ttl)
+            p.execute()
+        except Exception as e:  # noqa: BLE001
+            logs.log("warning", "cache", op="put", error=f"{type(e).__name__}: {e}")
 
     def ping(self) -> str:
         self.r.ping()

@@ -40,16 +40,18 @@ INTERVALS_MS = {
     "12h": 43200000, "1d": 86400000, "3d": 259200000, "1w": 604800000, "1M": 2592000000,
 }
 HEADLINE = ("total_return", "sharpe_ratio", "max_drawdown", "win_rate", "total_trades")
-SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}$")
+SYMBOL_RE = re.compile(r"[A-Z0-9]{2,20}")  # use fullmatch ($ would let a trailing newline in)
 
 
 class EngineError(Exception):
     """A library call failed. ``user_error``: caused by the request (bad parameter, no data)."""
 
-    def __init__(self, message: str, user_error: bool = False, cancelled: bool = False) -> None:
+    def __init__(self, message: str, user_error: bool = False, cancelled: bool = False,
+                 where: Optional[List[str]] = None) -> None:
         super().__init__(message)
         self.user_error = user_error
         self.cancelled = cancelled
+        self.where = where  # the request field at fault (its path in the body), when known
 
 
 class Cancelled(EngineError):
@@ -290,7 +292,8 @@ class Engine:
     def validate(self, strategy: str, params: Dict[str, Any], config: Dict[str, Any]) -> None:
         """Let the library check parameters (ct_strategy_set_json + ct_strategy_validate, e.g.
         "oversold must be below overbought") and the engine config (ct_engine_configure_json)
-        without running anything; raises EngineError(user_error=True) with its message.
+        without running anything; raises EngineError(user_error=True) with its message and
+        `where` naming the field ("parameters" or "config").
 
         The binding has no public call for this, so its helpers that build the handles for
         backtest() are used; without them the check happens when the job runs."""
@@ -302,21 +305,66 @@ class Engine:
         if not (hasattr(_be, "make_strategy") and hasattr(_be, "make_engine")):
             return
         try:
-            s = _be.make_strategy(strategy, params)
-        except Exception as e:  # noqa: BLE001
-            raise EngineError(str(e), user_error=True) from None
-        try:
-            check(F.ct_strategy_validate(s), lambda: F.ct_strategy_errmsg(s))
             e = _be.make_engine(config, {})
             F.ct_engine_destroy(e)
         except Exception as e:  # noqa: BLE001
-            raise EngineError(str(e), user_error=True) from None
+            raise EngineError(str(e), user_error=True, where=["config"]) from None
+        try:
+            s = _be.make_strategy(strategy, params)
+        except Exception as e:  # noqa: BLE001
+            raise EngineError(str(e), user_error=True, where=["parameters"]) from None
+        try:
+            check(F.ct_strategy_validate(s), lambda: F.ct_strategy_errmsg(s))
+        except Exception as e:  # noqa: BLE001
+            raise EngineError(str(e), user_error=True, where=["parameters"]) from None
         finally:
             F.ct_strategy_destroy(s)
 
-    def check_range(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int]) -> None:
-        """EngineError(user_error) when there are no candles for symbol/timeframe in the range."""
-        self.feed(symbol, timeframe, start_ms, end_ms)
+    def check_range(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int]) -> int:
+        """The number of bars in the range; EngineError(user_error) when there are none."""
+        return len(self.feed(symbol, timeframe, start_ms, end_ms))
+
+    def check_search(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int],
+                     strategy: str, grid: Dict[str, Any], config: Dict[str, Any], metric: str,
+                     maximize: bool, min_trades: int) -> int:
+        """The number of combinations of `grid`, as the library counts them, after the library
+        has parsed the grid, the objective, min_trades and the config without running anything
+        (ct_optimizer_set_grid_json and friends). EngineError(user_error=True) with the library's
+        message and `where` naming the field otherwise.
+
+        The library's parse is the one the job will use: a range's values are the library's
+        (0.1..0.3 step 0.1 has 3 values, the last clamped to "to"), an integer parameter
+        refuses fractional values or steps, and nothing is expanded in Python."""
+        try:  # the module (the package's `optimize` attribute is the function)
+            import importlib
+            _bo = importlib.import_module("cryptota.optimize")
+            from cryptota._lib import F, check  # type: ignore
+        except Exception:  # noqa: BLE001
+            _bo = None
+        if _bo is None or not (hasattr(_bo, "_Opt") and hasattr(_bo, "_space_json")):
+            try:  # the CLI checks the rest when the job runs
+                return self.grid_size(grid)
+            except ValueError as e:
+                raise EngineError(str(e), user_error=True, where=["parameter_grid"]) from None
+        import ctypes
+        feed = self.feed(symbol, timeframe, start_ms, end_ms)
+        try:
+            opt = _bo._Opt(feed, strategy, config, metric, maximize, min_trades, 1)
+        except Exception as e:  # noqa: BLE001
+            msg = str(e)
+            where = ["optimization_metric"] if "metric" in msg else ["min_trades"] if "min_trades" in msg \
+                else ["config"]
+            raise EngineError(msg, user_error=_user_status(e), where=where) from None
+        try:
+            check(F.ct_optimizer_set_grid_json(opt.h, _bo._space_json(grid, "parameter_grid")), opt.msg)
+            total = ctypes.c_int64()
+            check(F.ct_optimizer_counts(opt.h, ctypes.byref(total), None, None), opt.msg)
+        except Exception as e:  # noqa: BLE001
+            msg = str(e)
+            m = re.search(r"parameter(?:_grid\[| )'([^']*)'", msg)
+            where = ["parameter_grid"] + ([m.group(1)] if m and m.group(1) in grid else [])
+            raise EngineError(msg, user_error=_user_status(e), where=where) from None
+        return int(total.value)
 
     # ---- backtests ---------------------------------------------------------------------------
     def backtest(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int],
@@ -365,7 +413,7 @@ class Engine:
         """Number of combinations of a grid (lists or {from, to, step}), before invalid ones are skipped."""
         n = 1
         for name, spec in grid.items():
-            n *= len(expand_axis(name, spec))
+            n *= axis_size(name, spec)
         return n
 
     def optimize(self, symbol: str, timeframe: str, start_ms: Optional[int], end_ms: Optional[int],
@@ -519,28 +567,30 @@ class Engine:
 
 
 # ---- document helpers ------------------------------------------------------------------------
-def expand_axis(name: str, spec: Any) -> List[float]:
-    """One grid axis: a list of values or {"from", "to", "step"} (inclusive), as the library reads it."""
+def axis_size(name: str, spec: Any) -> int:
+    """Values on one grid axis (a list, a number, or {"from", "to", "step"} with the library's
+    inclusive end), counted without expanding it. Used only without the binding (the CLI
+    fallback); with it, Engine.check_search asks the library's own parse."""
     if isinstance(spec, list):
         if not spec:
             raise ValueError(f"parameter_grid.{name}: empty list")
         for v in spec:
             if not isinstance(v, (int, float)) or isinstance(v, bool):
                 raise ValueError(f"parameter_grid.{name}: {v!r} is not a number")
-        return [float(v) for v in spec]
+        return len(spec)
     if isinstance(spec, dict):
-        try:
-            a, b, s = float(spec["from"]), float(spec["to"]), float(spec["step"])
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"parameter_grid.{name}: expected {{\"from\", \"to\", \"step\"}} numbers") from None
+        vals = [spec.get(k, 1) if k == "step" else spec.get(k) for k in ("from", "to", "step")]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in vals):
+            raise ValueError(f"parameter_grid.{name}: expected {{\"from\", \"to\", \"step\"}} numbers")
+        a, b, s = (float(v) for v in vals)
         if s <= 0 or b < a or not all(map(math.isfinite, (a, b, s))):
             raise ValueError(f"parameter_grid.{name}: need from <= to and step > 0")
         n = int(math.floor((b - a) / s + 1e-9)) + 1
-        if n > 10**7:
-            raise ValueError(f"parameter_grid.{name}: {n} values is too many")
-        return [a + i * s for i in range(n)]
+        if n > 100000:  # the library's limit per parameter
+            raise ValueError(f"parameter_grid.{name}: range has more than 100000 values")
+        return n
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        return [float(spec)]
+        return 1
     raise ValueError(f"parameter_grid.{name}: expected a list or {{\"from\", \"to\", \"step\"}}")
 
 

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import logs
 from .cache import request_key
@@ -37,6 +38,20 @@ from .engine import Cancelled, Engine, EngineError
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+# An in-process job found unfinished at start this many times (each start of it was ended by
+# the process stopping: killed, out of memory, a crash) is failed instead of being run again,
+# so a job that takes the process down cannot make every restart crash.
+MAX_ATTEMPTS = 3
+
+
+class DispatchError(Exception):
+    """The job row exists but could not be queued (the broker is unreachable); the job is failed."""
+
+    def __init__(self, job_id: str, message: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 def _set(db: Database, job_id: str, where: tuple, **values: Any) -> bool:
@@ -53,6 +68,34 @@ def _status(db: Database, job_id: str) -> Optional[str]:
         return r.status if r else None
 
 
+# A job keeps its result through a database restart or a lost connection: its status writes are
+# retried this long (the pool reconnects; every transition is a conditional UPDATE, so a write
+# retried after a commit whose answer was lost changes nothing). Without the retry, a job whose
+# final write met the outage stayed "running" forever.
+DB_RETRY_S = 120.0
+_DB_DOWN = (OperationalError, InterfaceError)
+
+
+def _retry(fn: Any, job_id: str, op: str, limit: Optional[float] = None) -> Any:
+    delay = 0.25
+    end = time.monotonic() + (DB_RETRY_S if limit is None else limit)
+    while True:
+        try:
+            return fn()
+        except _DB_DOWN as e:
+            if time.monotonic() + delay > end:
+                raise
+            logs.log("warning", "database", job_id=job_id, op=op, error=f"{type(e).__name__}: {str(e)[:200]}",
+                     retry_in_s=delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _set_retry(db: Database, job_id: str, where: tuple, **values: Any) -> bool:
+    """_set, retried while the database is unreachable (job execution: its outcome must land)."""
+    return _retry(lambda: _set(db, job_id, where, **values), job_id, "update")
+
+
 class CancelCheck:
     """A cheap cancellation probe for progress callbacks (reads the DB at most every 0.5 s)."""
 
@@ -67,7 +110,10 @@ class CancelCheck:
         now = time.monotonic()
         if now - self._last >= 0.5:
             self._last = now
-            self._cancelled = _status(self.db, self.job_id) == "cancelled"
+            try:
+                self._cancelled = _status(self.db, self.job_id) == "cancelled"
+            except _DB_DOWN:  # the database is away: keep running, ask again in 0.5 s
+                pass
         return self._cancelled
 
 
@@ -94,7 +140,10 @@ class _Progress:
             values: Dict[str, Any] = {"progress_detail": self._detail()}
             if total > 0:
                 values["progress"] = done / total
-            _set(self.db, self.job_id, ("running",), **values)
+            try:
+                _set(self.db, self.job_id, ("running",), **values)
+            except _DB_DOWN:  # progress is best effort: the database being away does not stop the job
+                pass
 
     def final(self) -> Dict[str, Any]:
         return {"progress_detail": self._detail()} if self._counts is not None else {}
@@ -110,14 +159,18 @@ def _req_key(engine: Engine, req: Dict[str, Any]) -> Optional[str]:
 def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
                 event: Optional[threading.Event] = None, worker: str = "") -> None:
     """Run one whole job (a backtest, an unsharded optimization, a walk-forward, or a fetch)."""
-    with db.session() as s:
-        run = s.get(Run, job_id)
-        if run is None or run.status in TERMINAL:
-            return
-        req = json.loads(run.request)
-        kind = run.kind
-    if not _set(db, job_id, ("submitted", "running"), status="running", started_at=utcnow(),
-                progress=0.0, progress_detail=None, attempts=Run.attempts + 1):
+    def read() -> Optional[Tuple[str, str]]:
+        with db.session() as s:
+            run = s.get(Run, job_id)
+            if run is None or run.status in TERMINAL:
+                return None
+            return run.request, run.kind
+    got = _retry(read, job_id, "read")
+    if got is None:
+        return
+    req, kind = json.loads(got[0]), got[1]
+    if not _set_retry(db, job_id, ("submitted", "running"), status="running", started_at=utcnow(),
+                      progress=0.0, progress_detail=None, attempts=Run.attempts + 1):
         return
     logs.job_event(job_id, "running", kind=kind, worker=worker or socket.gethostname())
     cancel = CancelCheck(db, job_id, event)
@@ -136,7 +189,7 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
             values = dict(result=json.dumps(out["result"]), report_html=out["report_html"],
                           cache_key=out["cache_key"], **out["headline"])
             rk = _req_key(engine, req)
-            if rk is not None:
+            if rk is not None:  # the cache is an optimization: its failures are logged (cache.py), not fatal
                 cache.put(rk, out["cache_key"], {"result": out["result"], "report_html": out["report_html"],
                                                   "cache_key": out["cache_key"], "headline": out["headline"]})
         else:
@@ -156,16 +209,19 @@ def execute_job(db: Database, engine: Engine, cache: Any, job_id: str,
             values = dict(result=json.dumps(doc), report_html=report, **_opt_headline(doc), **prog.final())
         if cancel():
             raise Cancelled()
-        if _set(db, job_id, ("running",), status="completed", progress=1.0, finished_at=utcnow(), **values):
+        if _set_retry(db, job_id, ("running",), status="completed", progress=1.0, finished_at=utcnow(), **values):
             logs.job_event(job_id, "completed", kind=kind, seconds=round(time.monotonic() - t0, 3))
     except Cancelled:
         logs.job_event(job_id, "cancelled", kind=kind)
+    except _DB_DOWN as e:  # down for longer than DB_RETRY_S: the job is resumed after a restart
+        logs.log("error", "database", job_id=job_id, op="update", error=f"{type(e).__name__}: {str(e)[:200]}",
+                 gave_up_after_s=DB_RETRY_S)
     except EngineError as e:
-        if _set(db, job_id, ("running",), status="failed", error=str(e), finished_at=utcnow()):
+        if _set_retry(db, job_id, ("running",), status="failed", error=str(e), finished_at=utcnow()):
             logs.job_event(job_id, "failed", kind=kind, error=str(e))
     except Exception as e:  # noqa: BLE001 - a job never takes the worker down
         msg = f"internal error: {type(e).__name__}: {e}"
-        if _set(db, job_id, ("running",), status="failed", error=msg, finished_at=utcnow()):
+        if _set_retry(db, job_id, ("running",), status="failed", error=msg, finished_at=utcnow()):
             logs.job_event(job_id, "failed", kind=kind, error=msg)
 
 
@@ -179,24 +235,27 @@ def _opt_headline(doc: Dict[str, Any]) -> Dict[str, Any]:
 
 def execute_shard(db: Database, engine: Engine, job_id: str, k: int, n: int, worker: str = "") -> str:
     """Run shard k of n of an optimization; the worker storing the last shard merges. Returns a state."""
-    with db.session() as s:
-        run = s.get(Run, job_id)
-        if run is None:
-            return "missing"
-        if run.status in TERMINAL:
-            return run.status
-        req = json.loads(run.request)
-        sh = s.query(Shard).filter_by(job_id=job_id, k=k).one_or_none()
-        if sh is not None and sh.status == "done":
-            done_already = True
-        else:
-            done_already = False
+    def claim() -> Tuple[str, Any, bool, str]:
+        with db.session() as s:
+            run = s.get(Run, job_id)
+            if run is None:
+                return "missing", None, False, ""
+            if run.status in TERMINAL:
+                return run.status, None, False, run.status
+            req = json.loads(run.request)
+            sh = s.query(Shard).filter_by(job_id=job_id, k=k).one_or_none()
+            if sh is not None and sh.status == "done":
+                return "", req, True, run.status
             if sh is None:
                 sh = Shard(job_id=job_id, k=k, n=n)
                 s.add(sh)
             sh.status, sh.worker, sh.attempts = "running", worker, (sh.attempts or 0) + 1
+            return "", req, False, run.status
+    early, req, done_already, run_status = _retry(claim, job_id, "shard claim")
+    if early:
+        return early
     if not done_already:
-        if _set(db, job_id, ("submitted",), status="running", started_at=utcnow(), attempts=Run.attempts + 1):
+        if _set_retry(db, job_id, ("submitted",), status="running", started_at=utcnow(), attempts=Run.attempts + 1):
             logs.job_event(job_id, "running", kind="optimize", shards=n)
         logs.job_event(job_id, "shard_running", shard=f"{k}/{n}", worker=worker)
         # Fault-injection hook for the worker-loss test: keeps a claimed shard running long
@@ -214,36 +273,50 @@ def execute_shard(db: Database, engine: Engine, job_id: str, k: int, n: int, wor
             return "cancelled"
         except Exception as e:  # noqa: BLE001
             msg = str(e) if isinstance(e, EngineError) else f"internal error: {type(e).__name__}: {e}"
-            if _set(db, job_id, ("submitted", "running"), status="failed", finished_at=utcnow(),
-                    error=f"shard {k}/{n}: {msg}"):
+            if _set_retry(db, job_id, ("submitted", "running"), status="failed", finished_at=utcnow(),
+                          error=f"shard {k}/{n}: {msg}"):
                 logs.job_event(job_id, "failed", shard=f"{k}/{n}", error=msg)
             return "failed"
-        with db.session() as s:
-            sh = s.query(Shard).filter_by(job_id=job_id, k=k).one()
-            sh.status, sh.result = "done", json.dumps(doc)
+
+        def store() -> None:
+            with db.session() as s:
+                sh = s.query(Shard).filter_by(job_id=job_id, k=k).one()
+                sh.status, sh.result = "done", json.dumps(doc)
+        _retry(store, job_id, "shard store")
         logs.job_event(job_id, "shard_done", shard=f"{k}/{n}", worker=worker)
-    with db.session() as s:
-        done = s.query(func.count(Shard.id)).filter(Shard.job_id == job_id, Shard.status == "done").scalar()
-        s.execute(update(Run).where(Run.id == job_id, Run.status == "running")
-                  .values(shards_done=done, progress=done / n).execution_options(synchronize_session=False))
+
+    def count() -> int:
+        with db.session() as s:
+            done = s.query(func.count(Shard.id)).filter(Shard.job_id == job_id, Shard.status == "done").scalar()
+            s.execute(update(Run).where(Run.id == job_id, Run.status == "running")
+                      .values(shards_done=done, progress=done / n).execution_options(synchronize_session=False))
+            return int(done)
+    done = _retry(count, job_id, "shard count")
     if done < n:
         return "shard_done"
-    # the last shard: claim the merge once (a retried shard finds the job already merging or done)
-    if not _set(db, job_id, ("running", "submitted"), status="merging"):
-        return "shard_done"
+    # the last shard: claim the merge once (a retried shard finds the job already merging or done).
+    # A redelivered shard (its worker died after storing it: done_already) that finds the job still
+    # merging merges again: the worker that claimed the merge may have died in it, and nothing else
+    # would ever finish the job. Merging is deterministic and the final write is conditional, so a
+    # second merge running beside a live one changes nothing.
+    if not _set_retry(db, job_id, ("running", "submitted"), status="merging"):
+        if not (done_already and run_status == "merging"):
+            return "shard_done"
+        logs.job_event(job_id, "merge_retried", shard=f"{k}/{n}", worker=worker)
     try:
-        with db.session() as s:
-            rows = s.query(Shard).filter_by(job_id=job_id).order_by(Shard.k).all()
-            docs = [json.loads(r.result) for r in rows]
-        merged = engine.merge(docs)
-        _set(db, job_id, ("merging",), status="completed", progress=1.0, finished_at=utcnow(),
-             result=json.dumps(merged), **_opt_headline(merged))
-        logs.job_event(job_id, "completed", kind="optimize", shards=n)
+        def shard_docs() -> List[Any]:
+            with db.session() as s:
+                rows = s.query(Shard).filter_by(job_id=job_id).order_by(Shard.k).all()
+                return [json.loads(r.result) for r in rows]
+        merged = engine.merge(_retry(shard_docs, job_id, "shard read"))
+        if _set_retry(db, job_id, ("merging",), status="completed", progress=1.0, finished_at=utcnow(),
+                      result=json.dumps(merged), **_opt_headline(merged)):
+            logs.job_event(job_id, "completed", kind="optimize", shards=n)
         return "completed"
     except Exception as e:  # noqa: BLE001
         msg = str(e) if isinstance(e, EngineError) else f"internal error: {type(e).__name__}: {e}"
-        _set(db, job_id, ("merging",), status="failed", error=f"merge: {msg}", finished_at=utcnow())
-        logs.job_event(job_id, "failed", error=f"merge: {msg}")
+        if _set_retry(db, job_id, ("merging",), status="failed", error=f"merge: {msg}", finished_at=utcnow()):
+            logs.job_event(job_id, "failed", error=f"merge: {msg}")
         return "failed"
 
 
@@ -294,7 +367,14 @@ class JobManager:
             s.add(Run(status="submitted", progress=0.0, **common))
         what = {"strategy": req["strategy"]} if "strategy" in req else {"timeframe": req["timeframe"]}
         logs.job_event(job_id, "submitted", kind=kind, symbol=req["symbol"], **what)
-        self.dispatch(job_id, kind, req)
+        try:
+            self.dispatch(job_id, kind, req)
+        except Exception as e:  # noqa: BLE001 - e.g. Redis down: the row must not wait forever
+            msg = f"could not queue the job: {type(e).__name__}: {e}"
+            if _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", error=msg,
+                    finished_at=utcnow()):
+                logs.job_event(job_id, "failed", kind=kind, error=msg)
+            raise DispatchError(job_id, msg) from None
         return {"job_id": job_id, "status": "submitted", "cached": False,
                 "message": f"{kind} job accepted; poll /backtest/{job_id}/status"}
 
@@ -350,9 +430,15 @@ class JobManager:
         with self.db.session() as s:
             rows = s.query(Run).filter(Run.status.in_(("submitted", "running", "merging"))) \
                 .order_by(Run.created_at).all()
-            pending = [(r.id, r.kind, r.request) for r in rows]
+            pending = [(r.id, r.kind, r.request, r.attempts or 0) for r in rows]
         out = []
-        for job_id, kind, raw in pending:
+        for job_id, kind, raw, attempts in pending:
+            if attempts >= MAX_ATTEMPTS:
+                _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", finished_at=utcnow(),
+                     error=f"interrupted {attempts} times by the service stopping while it ran (killed, out of "
+                           f"memory or a crash); not resumed again")
+                logs.job_event(job_id, "failed", reason="restart", attempts=attempts)
+                continue
             if not self.settings.resume_jobs:
                 _set(self.db, job_id, ("submitted", "running", "merging"), status="failed", finished_at=utcnow(),
                      error="interrupted by a service restart (CRYPTOTA_RESUME_JOBS=false); submit it again")

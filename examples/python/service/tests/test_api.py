@@ -121,6 +121,24 @@ def test_identical_backtest_is_served_from_the_cache(client):
     ({"symbol": "btc/usdt"}, "symbol", ["not a Binance symbol"]),
     ({"commission": 0.5}, "commission", ["fraction"]),
     ({"config": {"capitol": 5}}, "config", ["unknown config key 'capitol'"]),
+    # a setting the library refuses is named as config (it was reported under "parameters")
+    ({"config": {"leverage": 2 ** 64}}, "config", ["engine setting 'leverage'"]),
+    # a trailing newline passed the symbol check (`$` matches before it) and reached the library
+    ({"symbol": "BTCUSDT\n"}, "symbol", ["not a Binance symbol"]),
+    # and upper() made "btcusdtß" the symbol BTCUSDTSS
+    ({"symbol": "btcusdt\u00df"}, "symbol", ["not a Binance symbol"]),
+    # JSON types are not coerced: true was capital 1.0 and start 1970-01-01 00:00:00.001,
+    # 1609459200000.7 was truncated, a misspelt field was ignored (capital 10000 used)
+    ({"initial_capital": True}, "initial_capital", ["expected a number, got true"]),
+    ({"initial_capital": "10000"}, "initial_capital", ["expected a number"]),
+    ({"initial_captial": 5000}, "initial_captial", ["extra fields not permitted"]),
+    ({"start_date": True}, "start_date", ["got true"]),
+    ({"start_date": 1609459200000.7}, "start_date", ["whole number"]),
+    # the day after 9999-12-31 overflowed: 500; year 1 was accepted as a negative epoch ms
+    ({"end_date": "9999-12-31"}, "end_date", ["out of range"]),
+    ({"start_date": "0001-01-01T00:00:00+14:00"}, "start_date", ["out of range"]),
+    # config.capital given with a different initial_capital (config.capital was dropped)
+    ({"initial_capital": 6000, "config": {"capital": 5000}}, "body", ["disagree"]),
 ])
 def test_backtest_validation_errors_name_the_field(client, change, where, words):
     r = client.post("/backtest/run", json=dict(BT, **change))
@@ -130,6 +148,63 @@ def test_backtest_validation_errors_name_the_field(client, change, where, words)
     assert any(where in [str(x) for x in d["loc"]] for d in detail), detail
     for w in words:
         assert w in text, (w, detail)
+    assert client.get("/backtests").json()["total"] == 0
+
+
+def test_dates_are_parsed_exactly(client):
+    # "20210101" is ISO-8601's basic form of 2021-01-01 (it was read as epoch ms 20,210,101,
+    # 1970-01-01 05:36, so the backtest started at the first bar of the data, 2017-08-17);
+    # a string of digits of epoch-ms length is still epoch ms
+    ref = direct_backtest()
+    for start, end in (("20210101", "20211231"), ("1609459200000", 1640995200000), (1609459200000.0, "2021-12-31")):
+        job = submit(client, dict(BT, start_date=start, end_date=end))
+        assert wait_done(client, job["job_id"])["status"] == "completed"
+        res = client.get(f"/backtest/{job['job_id']}/results").json()
+        assert res["cache_key"] == ref.cache_key(), (start, end)
+        assert res["result"]["equity_curve"][0][0] == T0
+    # the async fetch validates dates the same way (the overflow was a 500 there too)
+    r = client.post("/data/fetch", json={"symbol": "BTCUSDT", "start_date": "2021-01-01", "end_date": "9999-12-31"})
+    assert r.status_code == 422 and "out of range" in r.text, r.text
+    r = client.post("/data/fetch", json={"symbol": "BTCUSDT", "start_date": True, "async": True})
+    assert r.status_code == 422 and "got true" in r.text, r.text
+
+
+def test_config_capital_and_commission_are_used(client):
+    # config.capital / config.commission were replaced by the defaults of initial_capital and
+    # commission (10000, 0.001) without a word: the result was another backtest's
+    bare = {k: v for k, v in BT.items() if k not in ("initial_capital", "commission")}
+    job = submit(client, dict(bare, config={"capital": 5000, "commission": 0.002}))
+    assert wait_done(client, job["job_id"])["status"] == "completed"
+    res = client.get(f"/backtest/{job['job_id']}/results").json()
+    ref = direct_backtest(config={"capital": 5000, "commission": 0.002})
+    assert res["result"]["config"]["capital"] == 5000 and res["result"]["config"]["commission"] == 0.002
+    assert res["cache_key"] == ref.cache_key() and res["result"] == ref.to_dict()
+    assert res["result"]["equity_curve"][0][1] == 5000
+    # both given and equal is fine; an optimization reads them the same way
+    job = submit(client, dict(bare, initial_capital=5000, config={"capital": 5000, "commission": 0.002}))
+    assert job["cached"] is True
+    opt = submit(client, dict(OPT, config={"capital": 5000}), path="/backtest/optimize")
+    assert wait_done(client, opt["job_id"])["status"] == "completed"
+    doc = client.get(f"/backtest/{opt['job_id']}/results").json()["result"]
+    assert doc["config"]["capital"] == 5000
+
+
+def test_numbers_of_an_optimization_are_not_coerced(client):
+    for change, where, words in [
+            ({"min_trades": 1.5}, ["min_trades"], "expected an integer, got 1.5"),  # was truncated to 1
+            ({"min_trades": True}, ["min_trades"], "expected an integer, got true"),
+            # 2**64 was accepted, then the job failed ("does not fit a 64-bit integer")
+            ({"min_trades": 2 ** 64}, ["min_trades"], "out of range"),
+            ({"walk_forward": {"train_bars": 2000.9, "test_bars": 1000}}, ["walk_forward", "train_bars"],
+             "expected an integer, got 2000.9"),
+            ({"walk_forward": {"train_bars": 2 ** 64, "test_bars": 1000}}, ["walk_forward", "train_bars"],
+             "out of range"),
+            ({"parameters": {"rsi_period": 10}}, ["parameters"], "extra fields not permitted")]:  # was ignored
+        r = client.post("/backtest/optimize", json=dict(OPT, **change))
+        assert r.status_code == 422, (change, r.text)
+        d = r.json()["detail"][0]
+        assert d["loc"] == ["body", *where] and words in d["msg"], (change, d)
+    assert client.get("/backtests").json()["total"] == 0
 
 
 def test_library_checks_at_submission(client):
@@ -243,9 +318,54 @@ def test_optimize_validation(make_client):
     r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid={"bogus": [1, 2]}))
     assert r.status_code == 422 and "unknown parameter 'bogus'" in r.text
     r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid={"rsi_period": {"from": 20, "to": 10, "step": 1}}))
-    assert r.status_code == 422 and "from <= to" in r.text
+    assert r.status_code == 422 and "to (10) is below from (20)" in r.text  # the library's parse
     r = client.post("/backtest/optimize", json=dict(OPT, walk_forward={"train_bars": 0, "test_bars": 10}))
     assert r.status_code == 422 and "train_bars" in r.text
+
+
+def test_grids_are_checked_by_the_library_at_submission(client):
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    cfg = {"capital": 10000.0, "commission": 0.001}
+    # valid grids the service refused: 1 + 90 x 1.1 is 100.00000000000001 in Python, which the
+    # library clamps to "to" (it was "overbought=100 is outside [0, 100]"), and an integer
+    # range without a step (the library's default step 1; it was "expected from, to, step")
+    for grid, total in (({"overbought": {"from": 1, "to": 100, "step": 1.1}}, 91),
+                        ({"rsi_period": {"from": 10, "to": 12}}, 3)):
+        job = submit(client, dict(OPT, parameter_grid=grid), path="/backtest/optimize")
+        assert wait_done(client, job["job_id"])["status"] == "completed"
+        doc = client.get(f"/backtest/{job['job_id']}/results").json()["result"]
+        assert doc == json.loads(ct.optimize(feed, "rsi", grid=grid, metric="sharpe_ratio", config=cfg).to_json())
+        assert doc["total"] == total
+    accepted = client.get("/backtests").json()["total"]
+    assert accepted == 2
+    # grids the library refuses were accepted (202) and the job failed when it ran: now 422
+    # at submission with the library's message, naming the parameter
+    for grid, words in [({"rsi_period": [14.5]}, "is an integer; 14.5 is not"),
+                        ({"rsi_period": {"from": 10, "to": 12, "step": 0.5}}, "is an integer; step 0.5 is not"),
+                        ({"rsi_period": {"from": 10, "to": 12, "step": 1, "extra": 3}}, "unknown key 'extra'"),
+                        ({"rsi_period": {"from": "10", "to": "12", "step": "1"}}, "values must be numbers"),
+                        ({"oversold": {"from": 0, "to": 100, "step": 1e-9}}, "more than 100000 values")]:
+        r = client.post("/backtest/optimize", json=dict(OPT, parameter_grid=grid))
+        assert r.status_code == 422, (grid, r.text)
+        d = r.json()["detail"][0]
+        assert d["loc"] == ["body", "parameter_grid", next(iter(grid))] and words in d["msg"], (grid, d)
+    r = client.post("/backtest/optimize", content=json.dumps(dict(OPT, parameter_grid={"oversold": [float("nan")]})),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "finite" in r.text, r.text
+    assert client.get("/backtests").json()["total"] == accepted
+
+
+def test_walk_forward_windows_are_checked_at_submission(client):
+    # 8,747 bars of 2021 hold no window of 2000 + 1,000,000 bars: the job failed when it ran
+    r = client.post("/backtest/optimize", json=dict(OPT, walk_forward={"train_bars": 2000, "test_bars": 10 ** 6}))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "walk_forward"]
+    assert "8747 bars, too few for one window" in r.text
+    # every window searches the whole grid: test windows of 1 bar make (8747 - 2001) / 1 + 1 =
+    # 6,747 windows of 12 combinations, 80,964 searched, over the limit of 10,000 (it ran)
+    r = client.post("/backtest/optimize", json=dict(OPT, walk_forward={"train_bars": 2000, "test_bars": 1}))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "walk_forward"]
+    assert "12 combinations in each of its 6747 windows: 80964" in r.text and "CRYPTOTA_MAX_GRID" in r.text
+    assert client.get("/backtests").json()["total"] == 0
 
 
 def test_cancel_queued_and_running_jobs(make_client):
@@ -289,6 +409,16 @@ def test_backtests_list_filters_and_limit(client):
     assert [x["job_id"] for x in r["runs"]] == [eth]
     assert client.get("/backtests", params={"strategy": "sma_cross"}).json()["total"] == 0
     assert client.get("/backtests", params={"limit": 0}).status_code == 422
+    # an offset beyond the database's 64-bit integer was a 500 (OverflowError, or PostgreSQL's
+    # "bigint out of range"); the largest one is an empty page
+    r = client.get("/backtests", params={"offset": 2 ** 64})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "offset"]
+    r = client.get("/backtests", params={"offset": 2 ** 63 - 1})
+    assert r.status_code == 200 and r.json() == {"total": 4, "runs": []}
+    # a trailing newline passed the filters' patterns ("$") and listed nothing instead of a 422
+    for bad in ({"kind": "backtest\n"}, {"status": "completed\n"}):
+        assert client.get("/backtests", params=bad).status_code == 422, bad
+    assert client.get("/backtests", params={"kind": "backtest", "status": "completed"}).json()["total"] == 4
 
 
 def test_data_coverage(client):
@@ -590,7 +720,7 @@ def test_config_is_validated_at_start(make_env, workdir):
         fh.write("# comment\nCRYPTOTA_MAX_GRID=77\nexport PORT='9009'\nDATABASE_URL=postgresql://u:pw@db/x\n")
     s = load_settings(environ=make_env(PORT="9010"), env_file=envfile)
     assert s.max_grid == 77 and s.port == 9010
-    assert "pw" not in json.dumps(s.public_dict())
+    assert ":pw@" not in json.dumps(s.public_dict())  # (a random temporary directory name may hold "pw")
     # the command line entry point prints one clear line and exits 2
     p = subprocess.run([support.PY, "-m", "cryptota_service"], env=support.child_env(**make_env(PORT="0x1")),
                        capture_output=True, text=True, timeout=60)
@@ -623,3 +753,121 @@ def test_health_is_503_when_the_database_is_down(client):
     h = r.json()
     assert h["status"] == "degraded" and h["database"] == {"status": "error", "error": "OperationalError"}
     assert h["workers"]["status"] == "ok"  # the other parts still report their own status
+
+
+def test_redis_down_does_not_fail_submissions_or_jobs(make_client):
+    # The result cache is an optimization. With REDIS_URL unreachable a backtest submission was
+    # a 500 (the cache lookup raised) and no job existed; a job whose result could not be stored
+    # in the cache failed ("internal error: ConnectionError")
+    client = make_client(REDIS_URL=f"redis://127.0.0.1:{support.free_port()}/0")
+    job = submit(client)
+    assert wait_done(client, job["job_id"])["status"] == "completed"
+    res = client.get(f"/backtest/{job['job_id']}/results").json()
+    assert res["result"] == direct_backtest().to_dict()
+    h = client.get("/health")
+    assert h.status_code == 503 and h.json()["redis"]["status"] == "error"  # still reported
+
+
+def test_a_job_the_broker_cannot_take_fails_with_the_reason(make_client):
+    # Celery's broker unreachable: the submission was a 500 after the job row was written, and
+    # the row stayed "submitted" forever (nothing would ever run it)
+    client = make_client(CELERY_BROKER_URL=f"redis://127.0.0.1:{support.free_port()}/0")
+    r = client.post("/backtest/optimize", json=OPT)
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert "could not queue the job" in body["detail"] and len(body["job_id"]) == 32
+    st = client.get(f"/backtest/{body['job_id']}/status").json()
+    assert st["status"] == "failed" and "could not queue the job" in st["error"], st
+    assert client.get("/backtests", params={"status": "submitted"}).json()["total"] == 0
+
+
+def test_a_job_that_keeps_stopping_the_service_is_not_resumed_forever(make_client):
+    # A job running when the process died is resumed at the next start. One that takes the
+    # process down (out of memory, a crash) did so at every start: each start of a job counts
+    # an attempt, and after 3 the job fails with the reason instead of running again.
+    from cryptota_service.db import Run
+    client = make_client()
+    svc = client.app.state.svc
+    svc.jobs.dispatch = lambda *a, **k: None
+    poison = submit(client, dict(BT, parameters={"rsi_period": 11}))["job_id"]
+    once = submit(client, dict(BT, parameters={"rsi_period": 12}))["job_id"]
+    with svc.db.session() as s:
+        s.get(Run, poison).status, s.get(Run, poison).attempts = "running", 3
+        s.get(Run, once).status, s.get(Run, once).attempts = "running", 1
+    svc.stop()
+    client2 = make_client()
+    st = wait_done(client2, poison)
+    assert st["status"] == "failed" and "interrupted 3 times" in st["error"], st
+    assert wait_done(client2, once)["status"] == "completed"  # resumed: its second attempt
+
+
+def test_a_database_outage_during_a_job_does_not_leave_it_running(make_client):
+    # The database goes away for 1.5 s as a grid search starts (a PostgreSQL restart, a lost
+    # connection): its progress writes and its final write meet the outage. The progress write
+    # raised inside the library's callback and the job's last status write raised too, so the
+    # job stayed "running" forever; now progress is best effort and the outcome is retried.
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+    client = make_client()
+    svc = client.app.state.svc
+    real_session, real_optimize = svc.db.Session, svc.engine.optimize
+    down = threading.Event()
+
+    def session(*a, **k):
+        if down.is_set():
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return real_session(*a, **k)
+
+    def optimize(*a, **k):
+        down.set()
+        threading.Timer(1.5, down.clear).start()
+        return real_optimize(*a, **k)
+    svc.db.Session, svc.engine.optimize = session, optimize
+    job = submit(client, OPT, path="/backtest/optimize")["job_id"]
+    time.sleep(0.2)
+    assert down.is_set()
+    r = client.get(f"/backtest/{job}/status")  # the API answers 503 meanwhile (it was a 500)
+    assert r.status_code == 503 and "database unavailable" in r.json()["detail"], r.text
+    while down.is_set():
+        time.sleep(0.05)
+    st = wait_done(client, job, timeout=60)
+    assert st["status"] == "completed", st
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    ref = json.loads(ct.optimize(feed, "rsi", grid=OPT["parameter_grid"], metric="sharpe_ratio",
+                                 config={"capital": 10000.0, "commission": 0.001}).to_json())
+    assert client.get(f"/backtest/{job}/results").json()["result"] == ref
+
+
+def test_a_shard_redelivered_after_its_worker_died_in_the_merge_finishes_the_job(make_client):
+    # Celery redelivers a shard whose worker died (acks_late). When the worker that stored the
+    # last shard died while merging, the job was left "merging" (shown as running) forever: the
+    # redelivered shard found its result stored, could not claim the merge again and returned.
+    from cryptota_service.jobs import execute_shard
+    client = make_client()
+    svc = client.app.state.svc
+    svc.jobs.dispatch = lambda *a, **k: None
+    job = submit(client, OPT, path="/backtest/optimize")["job_id"]
+    n = 3
+    for k in range(n - 1):
+        assert execute_shard(svc.db, svc.engine, job, k, n, worker="w1") == "shard_done"
+
+    class WorkerLost(BaseException):  # like SIGKILL: no handler of the job runs
+        pass
+
+    real_merge = svc.engine.merge
+
+    def die(docs):
+        raise WorkerLost()
+    svc.engine.merge = die
+    with pytest.raises(WorkerLost):
+        execute_shard(svc.db, svc.engine, job, n - 1, n, worker="w1")
+    assert client.get(f"/backtest/{job}/status").json()["status"] == "running"
+    svc.engine.merge = real_merge
+    assert execute_shard(svc.db, svc.engine, job, n - 1, n, worker="w2") == "completed"
+    st = client.get(f"/backtest/{job}/status").json()
+    assert st["status"] == "completed" and st["progress"] == 1.0, st
+    feed = ct.Feed.load(support.candle_file("BTCUSDT", "1h")).slice(T0, T1)
+    ref = json.loads(ct.optimize(feed, "rsi", grid=OPT["parameter_grid"], metric="sharpe_ratio",
+                                 config={"capital": 10000.0, "commission": 0.001}).to_json())
+    assert client.get(f"/backtest/{job}/results").json()["result"] == ref
