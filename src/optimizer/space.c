@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -89,6 +90,37 @@ static ct_status check_bounds(double v, const char *name, double lo, double hi, 
     return CT_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A grid list naming a value twice would run its combinations twice, and count them twice in the
+ * trial count of the deflated Sharpe ratio and in PBO. (A random search's list may repeat a value
+ * to weight it.) */
+static ct_status no_repeats(const ct__space_param *p, const char *name, ct__err *err)
+{
+    if (p->n_values < 2)
+        return CT_OK;
+    double *v = ct__malloc_array((size_t)p->n_values, sizeof(double));
+    if (!v)
+        return ct__fail(err, CT_E_NOMEM, "grid: out of memory");
+    memcpy(v, p->values, (size_t)p->n_values * sizeof(double));
+    qsort(v, (size_t)p->n_values, sizeof(double), cmp_double);
+    ct_status st = CT_OK;
+    for (int64_t i = 1; i < p->n_values && st == CT_OK; i++)
+        if (v[i] == v[i - 1]) {
+            char num[32]; /* the shortest of %.15g and %.17g that reads back as the value */
+            snprintf(num, sizeof(num), "%.15g", v[i]);
+            if (strtod(num, NULL) != v[i])
+                snprintf(num, sizeof(num), "%.17g", v[i]);
+            st = ct__fail(err, CT_E_INVALID_ARG, "grid: parameter '%s': value %s is listed twice", name, num);
+        }
+    ct__free(v);
+    return st;
+}
+
 static ct_status parse_param(ct__space *sp, ct__space_param *p, const cJSON *v, const char *name, double lo,
                              double hi, ct__err *err)
 {
@@ -107,7 +139,7 @@ static ct_status parse_param(ct__space *sp, ct__space_param *p, const cJSON *v, 
                 (st = check_bounds(p->values[i], name, lo, hi, err)) != CT_OK)
                 return st;
         }
-        return CT_OK;
+        return sp->random ? CT_OK : no_repeats(p, name, err);
     }
     if (cJSON_IsNumber(v) || cJSON_IsBool(v)) { /* a single value: a one-element list */
         p->values = ct__malloc(sizeof(double));

@@ -72,6 +72,14 @@ START_TEST(space_parse)
                      CT_E_INVALID_ARG); /* a real grid range needs a step */
     ck_assert_status(ct__space_parse(&sp, rsi(), "[1,2]", 0, 0, 0, &err), CT_E_FORMAT);
     ck_assert_status(ct__space_parse(&sp, rsi(), "{\"oversold\":[]}", 0, 0, 0, &err), CT_E_INVALID_ARG);
+    /* a grid value listed twice ran its combinations twice and counted them twice in the trial
+     * count of the deflated Sharpe ratio; a random search's list may repeat one to weight it */
+    ck_assert_status(ct__space_parse(&sp, rsi(), "{\"oversold\":[20,30,20.0]}", 0, 0, 0, &err), CT_E_INVALID_ARG);
+    ck_assert_msg(strstr(err.msg, "'oversold': value 20 is listed twice"), "%s", err.msg);
+    ck_assert_status(ct__space_parse(&sp, rsi(), "{\"fraction\":[0.1,0.5,0.1]}", 0, 0, 0, &err), CT_E_INVALID_ARG);
+    ck_assert_msg(strstr(err.msg, "value 0.1 is listed twice"), "%s", err.msg);
+    ck_assert_ok(ct__space_parse(&sp, rsi(), "{\"oversold\":[20,30,20]}", 1, 10, 1, &err));
+    ct__space_free(&sp);
     /* every truncation of a grid is an error, never a crash */
     size_t gl = strlen(k_grid);
     char *g = malloc(gl + 1);
