@@ -23,6 +23,16 @@ def to_int(v: Any, what: str, bounds: Any = I64) -> int:
     return in_range(int(v), what, bounds)
 
 
+def to_flag(v: Any, what: str) -> bool:
+    """A yes/no argument: a bool (numpy's too) or the integers 0 and 1. Anything else is a
+    TypeError: the string "false" is truthy, so maximize="false" used to maximize."""
+    if isinstance(v, bool) or type(v).__name__ in ("bool_", "bool"):  # numpy 1 and 2
+        return bool(v)
+    if isinstance(v, numbers.Integral) and int(v) in (0, 1):
+        return bool(v)
+    raise TypeError(f"{what} must be True or False, not {v!r}")
+
+
 def in_range(i: int, what: str, bounds: Any = I64) -> int:
     """``i``, or RangeError naming ``what`` when it does not fit ``bounds``."""
     if not bounds[0] <= i <= bounds[1]:

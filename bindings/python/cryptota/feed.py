@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from . import _arrays
 from ._lib import F, check, refuse_copy, to_bytes
-from ._util import TimeLike, interval_ms, interval_name, to_ms
+from ._util import TimeLike, interval_ms, interval_name, to_flag, to_ms
 
 _GAPS = {"keep": 0, "fill": 1, "error": 2}
 _FIELDS = ("open", "high", "low", "close", "volume")
@@ -112,6 +112,7 @@ class Feed:
         / int64 contiguous arrays the feed borrows them (zero-copy) and keeps them alive."""
         if not isinstance(symbol, str):
             raise TypeError(f"symbol must be a str, not {type(symbol).__name__}")
+        copy = to_flag(copy, "copy")
         tp, tk, n = _arrays.i64_in(time, "time")
         cols = []
         keep: List[Any] = [tk]
@@ -231,7 +232,7 @@ class Feed:
         (open first, high max, low min, close last, volume sum). Only complete buckets unless
         ``partial``."""
         out = ctypes.c_void_p()
-        st = F.ct_feed_resample(self._h, interval_ms(interval), 1 if partial else 0,
+        st = F.ct_feed_resample(self._h, interval_ms(interval), 1 if to_flag(partial, "partial") else 0,
                                 ctypes.byref(out))
         check(st, self._msg)
         return Feed(out.value, _token=_TOKEN)

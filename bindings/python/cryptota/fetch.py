@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 from . import _ffi
 from ._lib import F, check
 from ._progress import Progress
-from ._util import TimeLike, to_ms
+from ._util import TimeLike, to_flag, to_ms
 from .feed import adopt
 
 
@@ -34,6 +34,7 @@ def fetch(symbol: Union[str, Sequence[str]], interval: str = "1h",
             raise TypeError(f"symbol must be a str, not {type(s).__name__}")
     if not isinstance(interval, str):
         raise TypeError(f"interval must be a name like '1h', not {type(interval).__name__}")
+    futures = to_flag(futures, "futures")
     s_ms = to_ms(start, "start") if start is not None else 0
     e_ms = to_ms(end, "end") if end is not None else 0
     out = ctypes.c_void_p()

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from . import _arrays
 from ._lib import F, check, raise_status, refuse_copy, take_string, to_bytes
 from ._progress import Progress
-from ._util import I32, in_range, to_int
+from ._util import I32, in_range, to_flag, to_int
 from .engine import _json_num, _mapping, strategy_name
 from .feed import Feed, as_feed
 from .strategy import clear_pending, take_pending
@@ -210,6 +210,7 @@ def optimize(feed: Any, strategy: Any = "rsi", grid: Optional[Mapping[str, Any]]
     f = as_feed(feed)
     if (grid is None) == (random is None):
         raise TypeError("give exactly one of grid=... or random=...")
+    maximize = to_flag(maximize, "maximize")
     opt = _Opt(f, strategy, config, metric, maximize, min_trades, threads)
     if grid is not None:
         check(F.ct_optimizer_set_grid_json(opt.h, _space_json(grid, "grid")), opt.msg)
@@ -324,12 +325,14 @@ def walk_forward(feed: Any, strategy: Any = "rsi", grid: Optional[Mapping[str, A
     f = as_feed(feed)
     if grid is None:
         raise TypeError("walk_forward needs grid=...")
+    anchored = to_flag(anchored, "anchored")
     tr, u1 = _length(train, "train")
     te, u2 = _length(test, "test")
     pu, u3 = _length(purge, "purge")
     unit = max(u1, u2, u3 if purge else 0)
     if unit and not (u1 and u2 and (u3 or not purge)):
         raise TypeError("train, test and purge must all be bars (int) or all durations")
+    maximize = to_flag(maximize, "maximize")
     opt = _Opt(f, strategy, config, metric, maximize, min_trades, threads)
     check(F.ct_optimizer_set_grid_json(opt.h, _space_json(grid, "grid")), opt.msg)
     out = ctypes.c_void_p()

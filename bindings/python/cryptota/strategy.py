@@ -37,6 +37,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 
 from . import _arrays, _ffi
 from ._lib import F, check, raise_status, refuse_copy
+from ._util import to_flag
 from .errors import RangeError, StateError
 
 _FIELD = {"open": 0, "high": 1, "low": 2, "close": 3, "volume": 4}
@@ -298,6 +299,8 @@ class Context:
 
     def trailing_stop(self, amount: float, percent: bool = True) -> int:
         """Trailing stop ``amount`` below the best price (a fraction if ``percent``)."""
+        if percent is not True and percent is not False:
+            percent = to_flag(percent, "percent")
         return self._order(F.ct_ctx_trailing_stop(self._p, amount, 1 if percent else 0,
                                                   self._ir))
 

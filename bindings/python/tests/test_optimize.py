@@ -119,3 +119,24 @@ def test_grid_values_numpy_and_nan(btc_1d):
         ct.optimize(btc_1d, "rsi", grid={"oversold": [float("nan")]})
     with pytest.raises(ValueError, match=r"grid\['oversold'\]\['to'\] must be finite, got inf"):
         ct.optimize(btc_1d, "rsi", grid={"oversold": {"from": 20, "to": math.inf, "step": 5}})
+
+
+def test_yes_no_arguments_must_be_booleans(eth):
+    # maximize="false" is a truthy string: the search maximized; the same for anchored, copy,
+    # partial and futures
+    small = eth.slice(None, "2018-06-01")
+    with pytest.raises(TypeError, match="maximize must be True or False, not 'false'"):
+        ct.optimize(small, "rsi", {"rsi_period": [10, 14]}, maximize="false")
+    with pytest.raises(TypeError, match="anchored must be True or False, not 'no'"):
+        ct.walk_forward(small, "rsi", {"rsi_period": [10]}, train=500, test=200, anchored="no")
+    with pytest.raises(TypeError, match="partial must be True or False"):
+        small.resample("4h", partial="yes")
+    with pytest.raises(TypeError, match="copy must be True or False"):
+        ct.Feed.from_arrays([0, 3600000], [1, 1], [1, 1], [1, 1], [1, 1], [1, 1], copy="no")
+    with pytest.raises(TypeError, match="futures must be True or False"):
+        ct.fetch("BTCUSDT", "1h", futures="no")
+    # bools, numpy's bools and 0/1 still work
+    lo = ct.optimize(small, "rsi", {"rsi_period": [10, 14]}, metric="total_return", maximize=0)
+    hi = ct.optimize(small, "rsi", {"rsi_period": [10, 14]}, metric="total_return", maximize=True)
+    assert lo.maximize is False and hi.maximize is True
+    assert lo.best["objective"] <= hi.best["objective"]
