@@ -22,7 +22,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Extra, Field, root_validator, validator
+from pydantic import BaseModel, Extra, Field, StrictBool, root_validator, validator
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import undefer
 from starlette.concurrency import run_in_threadpool
@@ -220,7 +220,7 @@ class WalkForward(BaseModel):
     train_bars: int = Field(..., ge=2, le=MAX_WINDOW, description="bars in each training window")
     test_bars: int = Field(..., ge=1, le=MAX_WINDOW, description="bars in each test window")
     purge_bars: int = Field(0, ge=0, le=MAX_WINDOW, description="bars skipped between train and test")
-    anchored: bool = Field(False, description="training windows start at the first bar")
+    anchored: StrictBool = Field(False, description="training windows start at the first bar")
 
     Config = _Strict
 
@@ -232,7 +232,7 @@ class WalkForward(BaseModel):
 class OptimizeRequest(_Market):
     parameter_grid: Dict[str, Any] = Field(..., description="per parameter: a list or {from, to, step}")
     optimization_metric: str = Field("sharpe_ratio", description="any metric name")
-    maximize: bool = True
+    maximize: StrictBool = True  # "no" or 0 would be coerced to a bool
     min_trades: int = Field(0, ge=0, le=INT64_MAX)
     walk_forward: Optional[WalkForward] = None
 
@@ -254,7 +254,7 @@ class FetchRequest(BaseModel):
     start_date: DateLike
     end_date: Optional[DateLike] = None
     # "async" is a Python keyword: the field is run_async, spelled "async" in JSON
-    run_async: bool = Field(False, alias="async",
+    run_async: StrictBool = Field(False, alias="async",
                             description="false: download in the request and answer the coverage (200); "
                                         "true: answer a fetch job at once (202) with progress and cancel")
 

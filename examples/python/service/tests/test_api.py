@@ -199,7 +199,11 @@ def test_numbers_of_an_optimization_are_not_coerced(client):
              "expected an integer, got 2000.9"),
             ({"walk_forward": {"train_bars": 2 ** 64, "test_bars": 1000}}, ["walk_forward", "train_bars"],
              "out of range"),
-            ({"parameters": {"rsi_period": 10}}, ["parameters"], "extra fields not permitted")]:  # was ignored
+            ({"parameters": {"rsi_period": 10}}, ["parameters"], "extra fields not permitted"),  # was ignored
+            ({"maximize": "no"}, ["maximize"], "value is not a valid boolean"),  # "no" maximized
+            ({"maximize": 0}, ["maximize"], "value is not a valid boolean"),
+            ({"walk_forward": {"train_bars": 2000, "test_bars": 1000, "anchored": "false"}},
+             ["walk_forward", "anchored"], "value is not a valid boolean")]:
         r = client.post("/backtest/optimize", json=dict(OPT, **change))
         assert r.status_code == 422, (change, r.text)
         d = r.json()["detail"][0]
