@@ -388,6 +388,25 @@ class Service:
                           f"(CRYPTOTA_MAX_GRID); use longer test windows or a smaller grid")
 
 
+def _body_too_big(request: Request, limit: int) -> Optional[JSONResponse]:
+    """413 for a body over CRYPTOTA_MAX_BODY bytes, before it is read (uvicorn would read any
+    size into memory); 411 for a chunked body, whose size is not known ahead."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    cl = request.headers.get("content-length")
+    if cl is None:
+        if "chunked" in request.headers.get("transfer-encoding", "").lower():
+            return JSONResponse({"detail": "a request body needs a Content-Length (chunked bodies are not taken)"},
+                                411)
+        return None
+    if not cl.strip().isdigit():
+        return JSONResponse({"detail": f"invalid Content-Length {cl!r}"}, 400)
+    if int(cl) > limit:
+        return JSONResponse({"detail": f"request body of {int(cl)} bytes is over the limit of {limit} "
+                                       f"(CRYPTOTA_MAX_BODY)"}, 413)
+    return None
+
+
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or load_settings()
     logs.set_level(settings.log_level)
@@ -439,6 +458,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             if denied is not None:
                 status = 401
                 return denied
+            too_big = _body_too_big(request, settings.max_body)
+            if too_big is not None:
+                status = too_big.status_code
+                return too_big
             response = await call_next(request)
             status = response.status_code
             return response

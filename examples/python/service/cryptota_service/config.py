@@ -75,6 +75,7 @@ class Settings:
     rate_limit_per_s: float
     rate_limit_burst: int
     max_grid: int
+    max_body: int
     workers: int
     shards: int
     opt_threads: int
@@ -102,7 +103,7 @@ class Settings:
             "redis_url": redact_url(self.redis_url),
             "auth": bool(self.api_token), "cors_origins": self.cors_origins,
             "rate_limit_per_s": self.rate_limit_per_s, "rate_limit_burst": self.rate_limit_burst,
-            "max_grid": self.max_grid, "workers": self.workers, "shards": self.shards,
+            "max_grid": self.max_grid, "max_body": self.max_body, "workers": self.workers, "shards": self.shards,
             "binance_url": self.binance_url, "log_level": self.log_level,
         }
 
@@ -229,6 +230,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, env_file: Optiona
         rate_limit_per_s=_float(env, "CRYPTOTA_RATE_LIMIT", 20.0, 0.0, 1e6),
         rate_limit_burst=_int(env, "CRYPTOTA_RATE_BURST", 60, 1, 10**7),
         max_grid=_int(env, "CRYPTOTA_MAX_GRID", 10000, 1, 10**8),
+        max_body=_int(env, "CRYPTOTA_MAX_BODY", 1 << 20, 1024, 1 << 30),
         workers=_int(env, "CRYPTOTA_WORKERS", 2, 1, 256),
         shards=_int(env, "CRYPTOTA_SHARDS", 4, 1, 1024),
         opt_threads=_int(env, "CRYPTOTA_OPT_THREADS", 0, 0, 1024),

@@ -875,3 +875,19 @@ def test_a_shard_redelivered_after_its_worker_died_in_the_merge_finishes_the_job
     ref = json.loads(ct.optimize(feed, "rsi", grid=OPT["parameter_grid"], metric="sharpe_ratio",
                                  config={"capital": 10000.0, "commission": 0.001}).to_json())
     assert client.get(f"/backtest/{job}/results").json()["result"] == ref
+
+
+def test_request_bodies_over_the_limit_are_refused_unread(make_client):
+    # uvicorn reads a body of any size into memory before the handler sees it
+    client = make_client(CRYPTOTA_MAX_BODY="2048")
+    big = json.dumps(dict(BT, parameters={"rsi_period": 14}, pad="x" * 4000))
+    r = client.post("/backtest/run", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "over the limit of 2048 (CRYPTOTA_MAX_BODY)" in r.json()["detail"]
+
+    def chunks():
+        yield json.dumps(BT).encode()
+    r = client.post("/backtest/run", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 411 and "Content-Length" in r.json()["detail"]
+    assert client.get("/backtests").json()["total"] == 0
+    # a body under the limit is taken as before
+    assert client.post("/backtest/run", json=BT).status_code == 202
