@@ -54,7 +54,7 @@ enum {
     CT_ENGINE_ALLOW_SHORT = 300,      /**< [allow_short] 0/1 (0) */
     CT_ENGINE_LEVERAGE = 301,         /**< [leverage] >= 1 (1) */
     /* exchange filters 400-499 (0 = off) */
-    CT_ENGINE_TICK_SIZE = 400,        /**< [tick_size] order prices rounded to it */
+    CT_ENGINE_TICK_SIZE = 400,        /**< [tick_size] order prices rounded to it (to 0: refused) */
     CT_ENGINE_LOT_STEP = 401,         /**< [lot_step] quantities rounded down to it; 0 after rounding rejects */
     CT_ENGINE_MIN_NOTIONAL = 402      /**< [min_notional] fills below it are rejected */
 };
@@ -95,9 +95,10 @@ CT_API const char *ct_engine_param_name(int32_t id);
 
 /**
  * Apply a JSON object of settings, keys as in brackets above (`fill`: "next_open" | "close";
- * `metrics_freq`: "bar" | "daily"; booleans as true/false). All or nothing.
- * @return CT_OK; CT_E_FORMAT (not a JSON object); CT_E_INVALID_ARG (unknown key, wrong type);
- *   CT_E_RANGE (out of range); the message names the key. @since 0.1
+ * `metrics_freq`: "bar" | "daily"; booleans as true/false). All or nothing. `commission` is
+ * applied first, so `maker_commission` / `taker_commission` beside it win whatever the key order.
+ * @return CT_OK; CT_E_FORMAT (not a JSON object); CT_E_INVALID_ARG (unknown key, a key given
+ *   twice, wrong type); CT_E_RANGE (out of range); the message names the key. @since 0.1
  */
 CT_API ct_status ct_engine_configure_json(ct_engine *e, const char *json);
 
@@ -197,8 +198,9 @@ CT_API ct_status ct_session_set_broker(ct_session *ss, ct_broker_fn fn, void *us
  * paper broker's fills, mark to market, on_bar. A session pushed the bars of a feed gives the
  * same trades and equity as ct_engine_run on that feed.
  * @return CT_OK; CT_E_DATA (bad bar, not added: the message names it "bar <i>", i its 0-based
- *   index, ct_session_len before the push); CT_E_PLUGIN (callback or broker failed);
- *   CT_E_STATE (a previous failure stopped the session); CT_E_NOMEM. @since 0.1
+ *   index, ct_session_len before the push); CT_E_PLUGIN (callback or broker failed: the bar is
+ *   added, with the portfolio as the failure left it marked at its close, and the session
+ *   stops); CT_E_STATE (a previous failure stopped the session); CT_E_NOMEM. @since 0.1
  */
 CT_API ct_status ct_session_push(ct_session *ss, int64_t time_ms, double open, double high, double low,
                                  double close, double volume);
@@ -208,10 +210,13 @@ CT_API ct_status ct_session_push(ct_session *ss, int64_t time_ms, double open, d
  * the order stays pending until its quantity is filled), at `price`, paying `commission`.
  * Applied to the portfolio at once (equity of the current bar included) and reported to
  * on_fill. A fill that makes the position flat cancels the attached orders (cancel events to
- * the broker, see ct_broker_fn). @return CT_OK, CT_E_INVALID_ARG, CT_E_NOT_FOUND (no such
- * pending order), CT_E_STATE (no broker set, no bar pushed yet, or the session stopped),
- * CT_E_PLUGIN (on_fill or the broker failed: the session stops), CT_E_NOMEM (the session
- * stops). @since 0.1
+ * the broker, see ct_broker_fn). It may be called from inside the broker callback.
+ * @return CT_OK; CT_E_INVALID_ARG (a bad number; a fill of a market, limit, stop or stop-limit
+ * order on the other side or beyond its quantity with the earlier fills; one of a close,
+ * take-profit, stop-loss or trailing stop that does not reduce the position or exceeds it: the
+ * session goes on); CT_E_NOT_FOUND (no such pending order); CT_E_STATE (no broker set, no bar
+ * pushed yet, or the session stopped); CT_E_PLUGIN (on_fill or the broker failed: the session
+ * stops); CT_E_NOMEM (the session stops). @since 0.1
  */
 CT_API ct_status ct_session_report_fill(ct_session *ss, int64_t order_id, double qty, double price,
                                         double commission);

@@ -113,11 +113,14 @@ typedef struct ct_strategy_vtable {
  * characters of [a-z0-9_], parameter names unique; n_params is 0..64; kinds are CT_PARAM_*;
  * finite min <= def <= max and a finite step >= 0; an int parameter has an integral default,
  * min, max and step, a bool one a default, min and max of 0 or 1 (so that the defaults are
- * valid values and their JSON is exact).
+ * valid values and their JSON is exact). A struct_size above 4096 bytes is no size of a table
+ * (it is refused without reading that far), and the ct_param_def size must be a multiple of its
+ * alignment (the definitions are an array).
  * @return CT_OK; CT_E_INVALID_ARG (NULL, bad name, bad schema: the message names the
- *   parameter, on_bar missing, reserved not 0); CT_E_UNSUPPORTED (table too small, or larger
- *   with a non-zero unknown tail: "plugin needs libcryptota > <this version>"); CT_E_STATE (a
- *   class of that name exists); CT_E_NOMEM.
+ *   parameter, on_bar missing, reserved not 0, a struct_size above 4096 or a misaligned
+ *   ct_param_def size); CT_E_UNSUPPORTED (table too small, or larger with a non-zero unknown
+ *   tail: "plugin needs libcryptota > <this version>"); CT_E_STATE (a class of that name
+ *   exists); CT_E_NOMEM.
  * @threadsafety thread-safe. @since 0.1
  */
 CT_API ct_status ct_strategy_register(const ct_strategy_vtable *vt);
@@ -256,8 +259,8 @@ CT_API const double *ct_strategy_values(const ct_strategy *s);
 /**
  * Set parameters from a JSON object {"name": value, ...} (numbers; booleans for bool
  * parameters; true/false also accepted as 1/0). All or nothing: on error no value changes.
- * @return CT_OK; CT_E_FORMAT (not a JSON object); CT_E_INVALID_ARG (unknown name, wrong type);
- *   CT_E_RANGE (out of range); messages name the key. @since 0.1
+ * @return CT_OK; CT_E_FORMAT (not a JSON object); CT_E_INVALID_ARG (unknown name, a name given
+ *   twice, wrong type); CT_E_RANGE (out of range); messages name the key. @since 0.1
  */
 CT_API ct_status ct_strategy_set_json(ct_strategy *s, const char *json);
 
@@ -343,11 +346,11 @@ CT_API ct_status ct_ctx_indicator(const ct_ctx *ctx, int32_t handle, int32_t out
 /* Orders. Quantities are signed base quantities: > 0 buys, < 0 sells. Orders placed in on_bar(t)
  * act from bar t + 1 (market orders at close[t] with fill = close); orders placed in on_start
  * act from bar 0 (market orders at open[0] in both fill modes). Every function returns CT_OK,
- * CT_E_INVALID_ARG (NULL ctx, NaN, zero, non-positive price, an amount out of range), CT_E_STATE
- * (outside on_bar / on_fill / on_start, or after the data has ended: in the on_fill of the
- * close_at_end fill), CT_E_PLUGIN (a session's host broker failed: the session stops) or
- * CT_E_NOMEM (the run stops), and writes the new order id (> 0) into *id when id is not NULL
- * (0 on failure). */
+ * CT_E_INVALID_ARG (NULL ctx, NaN, zero, non-positive price, a price that the engine setting
+ * tick_size rounds to 0, an amount out of range), CT_E_STATE (outside on_bar / on_fill /
+ * on_start, or after the data has ended: in the on_fill of the close_at_end fill), CT_E_PLUGIN
+ * (a session's host broker failed: the session stops) or CT_E_NOMEM (the run stops), and writes
+ * the new order id (> 0) into *id when id is not NULL (0 on failure). */
 
 /** Order types (ct_ctx_order_info). */
 enum {
@@ -377,7 +380,8 @@ CT_API ct_status ct_ctx_order_stop_limit(ct_ctx *ctx, double qty, double stop, d
  * Market order to a target position worth `fraction` of equity (negative: short), resolved at
  * the fill price so that notional + commission never exceeds what the account allows:
  * target = fraction * equity / (price * (1 + commission)). `fraction` must lie in
- * [-1000, 1000] (CT_E_INVALID_ARG). @since 0.1
+ * [-1000, 1000] (CT_E_INVALID_ARG). A target beyond what leverage allows is cut to the largest
+ * position it allows (a multiple of lot_step when that filter is set). @since 0.1
  */
 CT_API ct_status ct_ctx_order_target(ct_ctx *ctx, double fraction, int64_t *id);
 /** Market order closing the whole position at its fill (nothing if flat then). @since 0.1 */

@@ -166,10 +166,19 @@ ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, doubl
         return ct__fail(NULL, CT_E_INVALID_ARG, "unknown order type %d", (int)type);
     }
     if (x->cfg.tick_size > 0) {
-        if (price > 0)
-            price = round_tick(price, x->cfg.tick_size, 0);
-        if (stop > 0 && type != CT_ORDER_TRAILING_STOP)
-            stop = round_tick(stop, x->cfg.tick_size, 0);
+        /* a price that rounds to 0 (below half a tick) or overflows is no price: such an order
+         * would trigger at once (a stop buy at 0) or never, at a level nobody asked for */
+        double p0 = price, s0 = stop;
+        if (p0 > 0)
+            price = round_tick(p0, x->cfg.tick_size, 0);
+        if (s0 > 0 && type != CT_ORDER_TRAILING_STOP)
+            stop = round_tick(s0, x->cfg.tick_size, 0);
+        if (p0 > 0 && !(price > 0 && isfinite(price)))
+            return ct__fail(NULL, CT_E_INVALID_ARG, "limit price %.17g rounds to %.17g at tick_size %.17g", p0, price,
+                            x->cfg.tick_size);
+        if (s0 > 0 && type != CT_ORDER_TRAILING_STOP && !(stop > 0 && isfinite(stop)))
+            return ct__fail(NULL, CT_E_INVALID_ARG, "stop price %.17g rounds to %.17g at tick_size %.17g", s0, stop,
+                            x->cfg.tick_size);
     }
     /* a new take-profit / stop-loss / trailing stop replaces the previous one */
     if (is_attached(type)) {
@@ -187,7 +196,8 @@ ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, doubl
     }
     ct__order *o = &x->orders[x->n_orders++];
     memset(o, 0, sizeof(*o));
-    o->id = x->next_id++;
+    int64_t oid = x->next_id++;
+    o->id = oid;
     o->type = type;
     o->qty = qty;
     o->price = price;
@@ -195,14 +205,16 @@ ct_status ct__ctx_place(ct_ctx *x, int32_t type, double qty, double price, doubl
     o->is_percent = is_percent;
     o->extreme = (type == CT_ORDER_TRAILING_STOP && x->pos != 0.0 && x->t < x->n) ? x->col[CT_FIELD_CLOSE][x->t] : CT__NAN;
     if (id)
-        *id = o->id;
+        *id = oid;
     if (x->broker) {
-        ct_status st = x->broker(x->broker_user, 0, o->id, type, qty, price, stop);
+        /* o is not read after the call: a host may report the fill from inside it
+         * (ct_session_report_fill), whose on_fill can move the order array */
+        ct_status st = x->broker(x->broker_user, 0, oid, type, qty, price, stop);
         if (st != CT_OK) {
             x->failed = 1;
             x->fail_status = CT_E_PLUGIN;
             snprintf(x->errmsg, sizeof(x->errmsg), "broker callback failed placing order %lld with %s",
-                     (long long)o->id, ct_status_name(st));
+                     (long long)oid, ct_status_name(st));
             return ct__fail(NULL, CT_E_PLUGIN, "%s", x->errmsg);
         }
     }
@@ -442,40 +454,47 @@ static ct_status fill_order(ct_ctx *x, ct__order *o, double p, int taker, int32_
             return CT_OK;
         }
     }
+    int ok = margin_ok(x, q, fp, rate);
+    if (!ok && type == CT_ORDER_TARGET) {
+        /* beyond what leverage allows: the largest position it allows on this side,
+         * |q| * p * (1 + L * rate) <= L * equity (from flat) */
+        double e = x->cash + x->pos * fp;
+        double qmax = x->cfg.leverage * e / (fp * (1.0 + x->cfg.leverage * rate));
+        double q2 = copysign(qmax, q) - x->pos;
+        if (fabs(q2) < fabs(q) && (q2 > 0) == (q > 0)) {
+            q = q2;
+            ok = margin_ok(x, q, fp, rate);
+        }
+        /* the largest double below the formula's quantity that passes the check (with a lot
+         * step, the largest multiple of the step: below) */
+        for (int i = 0; i < 64 && !ok && x->cfg.lot_step <= 0; i++) {
+            q = nextafter(q, 0.0);
+            ok = margin_ok(x, q, fp, rate);
+        }
+    }
     if (x->cfg.lot_step > 0) {
         double k = floor(fabs(q) / x->cfg.lot_step + 1e-9);
+        /* a target cut to the leverage limit: the largest multiple of the step within it (the
+         * tolerance above may round up by one step) */
+        for (int i = 0; type == CT_ORDER_TARGET && i < 64 && k > 0; i++) {
+            if (margin_ok(x, copysign(k * x->cfg.lot_step, q), fp, rate))
+                break;
+            k -= 1;
+        }
         q = copysign(k * x->cfg.lot_step, q);
         if (q == 0.0) {
             x->rejected++;
             return CT_OK;
         }
+        ok = margin_ok(x, q, fp, rate);
     }
     if (x->cfg.min_notional > 0 && fabs(q) * fp < x->cfg.min_notional) {
         x->rejected++;
         return CT_OK;
     }
-    if (!margin_ok(x, q, fp, rate)) {
-        int ok = 0;
-        if (type == CT_ORDER_TARGET && x->cfg.lot_step <= 0) {
-            /* beyond what leverage allows: the largest position it allows on this side,
-             * |q| * p * (1 + L * rate) <= L * equity (from flat) */
-            double e = x->cash + x->pos * fp;
-            double qmax = x->cfg.leverage * e / (fp * (1.0 + x->cfg.leverage * rate));
-            double q2 = copysign(qmax, q) - x->pos;
-            if (fabs(q2) < fabs(q) && (q2 > 0) == (q > 0)) {
-                q = q2;
-                ok = margin_ok(x, q, fp, rate);
-            }
-            /* the largest double below the formula's quantity that passes the check */
-            for (int i = 0; i < 64 && !ok; i++) {
-                q = nextafter(q, 0.0);
-                ok = margin_ok(x, q, fp, rate);
-            }
-        }
-        if (!ok) {
-            x->rejected++;
-            return CT_OK;
-        }
+    if (!ok) {
+        x->rejected++;
+        return CT_OK;
     }
     double fee = fabs(q) * rate * fp;
     return ct__ctx_apply_fill(x, id, q, fp, fee, at_open);

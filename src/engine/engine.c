@@ -253,18 +253,37 @@ ct_status ct_engine_configure_json(ct_engine *e, const char *json)
     }
     ct__config c = e->cfg;
     ct_status st = CT_OK;
+    /* the keys first: an unknown or repeated key fails whatever the values */
+    int seen[N_SETTINGS];
+    memset(seen, 0, sizeof(seen));
     for (cJSON *it = root->child; it && st == CT_OK; it = it->next) {
-        const setting *s = NULL;
+        int32_t k = -1;
         for (int32_t i = 0; i < N_SETTINGS; i++)
             if (it->string && strcmp(k_settings[i].key, it->string) == 0)
-                s = &k_settings[i];
-        if (!s) {
+                k = i;
+        if (k < 0)
             st = ct__fail(&e->err, CT_E_INVALID_ARG, "unknown config key '%s'", it->string ? it->string : "");
-            break;
-        }
-        double v = CT__NAN;
-        if (s->kind == K_ENUM) {
-            if (cJSON_IsString(it)) {
+        else if (seen[k]++)
+            st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' is given twice", it->string);
+    }
+    /* then the values, `commission` before the others: it sets both rates, and a
+     * maker_commission or taker_commission beside it wins whatever the key order (the members
+     * of a JSON object have no order) */
+    for (int pass = 0; pass < 2 && st == CT_OK; pass++)
+        for (cJSON *it = root->child; it && st == CT_OK; it = it->next) {
+            const setting *s = NULL;
+            for (int32_t i = 0; i < N_SETTINGS; i++)
+                if (strcmp(k_settings[i].key, it->string) == 0)
+                    s = &k_settings[i];
+            if ((s->id == CT_ENGINE_COMMISSION) != (pass == 0))
+                continue;
+            double v = CT__NAN;
+            if (s->kind == K_ENUM) {
+                if (!cJSON_IsString(it)) {
+                    st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be a string (%s or %s)", s->key,
+                                  s->names[0], s->names[1]);
+                    break;
+                }
                 for (int k = 0; s->names[k]; k++)
                     if (strcmp(s->names[k], it->valuestring) == 0)
                         v = k;
@@ -273,26 +292,21 @@ ct_status ct_engine_configure_json(ct_engine *e, const char *json)
                                   it->valuestring, s->names[0], s->names[1]);
                     break;
                 }
+            } else if (s->kind == K_BOOL) {
+                if (!cJSON_IsBool(it)) {
+                    st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be true or false", s->key);
+                    break;
+                }
+                v = cJSON_IsTrue(it) ? 1 : 0;
             } else {
-                st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be a string (%s or %s)", s->key,
-                              s->names[0], s->names[1]);
-                break;
+                if (!cJSON_IsNumber(it)) {
+                    st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be a number", s->key);
+                    break;
+                }
+                v = it->valuedouble;
             }
-        } else if (s->kind == K_BOOL) {
-            if (!cJSON_IsBool(it)) {
-                st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be true or false", s->key);
-                break;
-            }
-            v = cJSON_IsTrue(it) ? 1 : 0;
-        } else {
-            if (!cJSON_IsNumber(it)) {
-                st = ct__fail(&e->err, CT_E_INVALID_ARG, "config key '%s' must be a number", s->key);
-                break;
-            }
-            v = it->valuedouble;
+            st = config_set(&c, &e->err, s->id, v);
         }
-        st = config_set(&c, &e->err, s->id, v);
-    }
     cJSON_Delete(root);
     if (st == CT_OK)
         e->cfg = c;

@@ -101,6 +101,17 @@ ct_status ct_session_set_broker(ct_session *ss, ct_broker_fn fn, void *user)
 static ct_status fail_session(ct_session *ss, ct_status st)
 {
     ss->dead = 1;
+    /* The failing push had added its bar, whose equity and position the loop may not have
+     * written yet (on_start, an indicator, a fill's on_fill failed first): ct_session_result
+     * read them uninitialized. They are the portfolio as the failure left it, marked at the
+     * bar's close (what ct_session_equity and ct_session_position say). */
+    ct_ctx *x = &ss->x;
+    if (x->n > 0 && x->eq && x->posv) {
+        int64_t t = x->n - 1;
+        x->equity = x->cash + x->pos * x->col[CT_FIELD_CLOSE][t];
+        x->eq[t] = x->equity;
+        x->posv[t] = x->pos;
+    }
     if (st == CT_E_NOMEM)
         return ct__fail(&ss->err, CT_E_NOMEM, "out of memory in the session (it is stopped)");
     return ct__fail(&ss->err, CT_E_PLUGIN, "strategy '%s': %s", ss->strategy->cls->name,
@@ -224,9 +235,24 @@ ct_status ct_session_report_fill(ct_session *ss, int64_t order_id, double qty, d
     if (idx < 0)
         return ct__fail(&ss->err, CT_E_NOT_FOUND, "no pending order %lld", (long long)order_id);
     ct__order *o = &x->orders[idx];
-    o->filled += qty;
     int32_t ty = o->type;
     int by_qty = ty == CT_ORDER_MARKET || ty == CT_ORDER_LIMIT || ty == CT_ORDER_STOP || ty == CT_ORDER_STOP_LIMIT;
+    /* an order of a known quantity fills on its side and up to that quantity */
+    if (by_qty && (qty > 0) != (o->qty > 0))
+        return ct__fail(&ss->err, CT_E_INVALID_ARG, "fill qty %.17g of order %lld is on the other side (order qty %.17g)",
+                        qty, (long long)order_id, o->qty);
+    if (by_qty && fabs(o->filled + qty) > fabs(o->qty) * (1 + 1e-9))
+        return ct__fail(&ss->err, CT_E_INVALID_ARG,
+                        "fill qty %.17g overfills order %lld (qty %.17g, %.17g filled before)", qty,
+                        (long long)order_id, o->qty, o->filled);
+    /* a close, take-profit, stop-loss or trailing stop only reduces the position */
+    int closing = ty == CT_ORDER_CLOSE || ty == CT_ORDER_TAKE_PROFIT || ty == CT_ORDER_STOP_LOSS ||
+                  ty == CT_ORDER_TRAILING_STOP;
+    if (closing && (x->pos == 0.0 || (qty > 0) == (x->pos > 0) || fabs(qty) > fabs(x->pos) * (1 + 1e-9)))
+        return ct__fail(&ss->err, CT_E_INVALID_ARG,
+                        "fill qty %.17g of order %lld, which closes the position, does not reduce position %.17g", qty,
+                        (long long)order_id, x->pos);
+    o->filled += qty;
     if (!by_qty || fabs(o->filled) >= fabs(o->qty) * (1 - 1e-12))
         o->type = -1;
     x->t = x->n - 1;

@@ -350,6 +350,7 @@ typedef struct {
     int32_t levels;
     double fraction;
     int32_t started;
+    int64_t rejected_seen;             /* the run's rejected-order count when last checked */
     double level[GRID_MAX_LEVELS];
     double qty[GRID_MAX_LEVELS];       /* per slot i (between level i and i+1) */
     int64_t buy_id[GRID_MAX_LEVELS];   /* pending buy of slot i (0: none) */
@@ -378,6 +379,14 @@ static ct_status grid_create(void *cu, const double *p, int32_t n, void **inst, 
     return CT_OK;
 }
 
+static int order_pending(const ct_ctx *x, int64_t id)
+{
+    for (int64_t k = 0; k < x->n_orders; k++)
+        if (x->orders[k].id == id && x->orders[k].type >= 0)
+            return 1;
+    return 0;
+}
+
 static ct_status grid_bar(void *u, ct_ctx *x)
 {
     grid_state *s = u;
@@ -393,6 +402,14 @@ static ct_status grid_bar(void *u, ct_ctx *x)
             s->qty[i] = slot_cash / (s->level[i] * (1.0 + x->cfg.maker));
         s->started = 1;
     }
+    if (x->rejected != s->rejected_seen) {
+        /* a buy the engine rejected (cash, filters) is no open order: its slot is free again
+         * (a filled one was cleared by grid_fill) */
+        s->rejected_seen = x->rejected;
+        for (int32_t i = 0; i + 1 < s->levels; i++)
+            if (s->buy_id[i] != 0 && !order_pending(x, s->buy_id[i]))
+                s->buy_id[i] = 0;
+    }
     for (int32_t i = 0; i + 1 < s->levels; i++) {
         if (s->buy_id[i] == 0 && s->sell_id[i] == 0 && s->level[i] < c) {
             ct_status st = ct__ctx_place(x, CT_ORDER_LIMIT, s->qty[i], s->level[i], 0, 0, &s->buy_id[i]);
@@ -404,10 +421,13 @@ static ct_status grid_bar(void *u, ct_ctx *x)
 }
 
 /* A filled buy of slot i places its sell one level up; a filled sell frees the slot. A rejected
- * or cancelled order is noticed when it is no longer pending. */
+ * buy is noticed by grid_bar when it is no longer pending. The close_at_end fill (order id 0,
+ * after the data has ended) is no order of a slot. */
 static ct_status grid_fill(void *u, ct_ctx *x)
 {
     grid_state *s = u;
+    if (x->fill_id == 0)
+        return CT_OK;
     for (int32_t i = 0; i + 1 < s->levels; i++) {
         if (s->buy_id[i] == x->fill_id) {
             s->buy_id[i] = 0;

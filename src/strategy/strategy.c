@@ -57,9 +57,16 @@ static void class_free(ct_strategy_class *c)
     ct__free(c);
 }
 
+/* No version of a table grows past this: a larger struct_size is a wrong one (an unset field,
+ * another struct's size), whose "tail" is not the caller's memory and is not read. */
+#define STRUCT_SIZE_MAX 4096u
+
 /* The R6 rule: smaller than v1 refused; larger accepted only with an all-zero unknown tail. */
 static ct_status check_struct_size(const void *p, uint32_t size, size_t v1, size_t known, const char *what)
 {
+    if (size > STRUCT_SIZE_MAX)
+        return ct__fail(NULL, CT_E_INVALID_ARG, "%s struct_size %u is not a size of it (above %u bytes)", what,
+                        (unsigned)size, STRUCT_SIZE_MAX);
     if (size < v1)
         return ct__fail(NULL, CT_E_UNSUPPORTED, "%s struct_size %u is smaller than version 1 (%zu bytes)", what,
                         (unsigned)size, v1);
@@ -89,6 +96,12 @@ static ct_status copy_params(ct_strategy_class *c, const ct_strategy_vtable *vt)
     ct_status st = check_struct_size(vt->params, stride, CT_PARAM_DEF_SIZE_V1, sizeof(ct_param_def), "ct_param_def");
     if (st != CT_OK)
         return st;
+    /* the entries are an array of one struct: its size is a multiple of its alignment, or
+     * entry 1 and later would be read misaligned (undefined behaviour) */
+    if (stride % _Alignof(ct_param_def) != 0)
+        return ct__fail(NULL, CT_E_INVALID_ARG,
+                        "strategy '%s': ct_param_def struct_size %u is not a multiple of its alignment (%zu)", c->name,
+                        (unsigned)stride, (size_t)_Alignof(ct_param_def));
     c->params = ct__calloc((size_t)vt->n_params, sizeof(ct_param_def));
     if (!c->params)
         return ct__fail(NULL, CT_E_NOMEM, "out of memory copying the schema of '%s'", c->name);
@@ -586,12 +599,19 @@ ct_status ct_strategy_set_json(ct_strategy *s, const char *json)
     if (np > 0)
         memcpy(tmp, s->values, (size_t)np * sizeof(double));
     ct_status st = CT_OK;
+    unsigned char seen[64];
+    memset(seen, 0, sizeof(seen));
     for (cJSON *it = root->child; it && st == CT_OK; it = it->next) {
         int32_t i = ct_strategy_class_param_index(s->cls, it->string);
         double v;
         if (i < 0) {
             st = ct__fail(&s->err, CT_E_INVALID_ARG, "strategy '%s' has no parameter '%s'", s->cls->name,
                           it->string ? it->string : "");
+            break;
+        }
+        if (seen[i]++) {
+            st = ct__fail(&s->err, CT_E_INVALID_ARG, "strategy '%s': parameter '%s' is given twice", s->cls->name,
+                          it->string);
             break;
         }
         if (cJSON_IsBool(it))

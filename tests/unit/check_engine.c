@@ -781,6 +781,92 @@ START_TEST(filters_reject)
 }
 END_TEST
 
+/* A limit or stop price that tick_size rounds to 0 (or past the largest double) is refused when
+ * placed: it was kept as 0, so a stop buy "at 0.4" with tick 1 filled at once at the next open
+ * (102) and a stop-loss at 0 never protected anything. */
+static void s_tick_to_zero(ct_ctx *c, int64_t t)
+{
+    int64_t id = -1;
+    if (t != 0)
+        return;
+    ck_assert_status(ct_ctx_order_stop(c, 1, 0.4, &id), CT_E_INVALID_ARG);
+    ck_assert_int_eq(id, 0);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "rounds to 0 at tick_size 1"));
+    ck_assert_status(ct_ctx_order_limit(c, 1, 0.49, NULL), CT_E_INVALID_ARG);
+    ck_assert_status(ct_ctx_order_stop_limit(c, 1, 103, 0.2, NULL), CT_E_INVALID_ARG);
+    ck_assert_status(ct_ctx_order_stop_limit(c, 1, 0.2, 103, NULL), CT_E_INVALID_ARG);
+    ck_assert_status(ct_ctx_take_profit(c, 0.3, NULL), CT_E_INVALID_ARG);
+    ck_assert_status(ct_ctx_stop_loss(c, 0.3, NULL), CT_E_INVALID_ARG);
+    ck_assert_int_eq(ct_ctx_open_orders(c), 0);
+    /* half a tick and more rounds to one tick: a valid price */
+    ck_assert_ok(ct_ctx_order_limit(c, 1, 0.6, &id));
+    double px = 0;
+    ck_assert_ok(ct_ctx_order_info(c, 0, NULL, NULL, NULL, &px, NULL));
+    EQ(px, 1);
+}
+
+/* 1e306 / 0.001 overflows to inf: no price either */
+static void s_tick_overflow(ct_ctx *c, int64_t t)
+{
+    if (t == 0) {
+        ck_assert_status(ct_ctx_order_stop(c, -1, 1e306, NULL), CT_E_INVALID_ARG);
+        ck_assert_status(ct_ctx_order_limit(c, -1, 1e306, NULL), CT_E_INVALID_ARG);
+        ck_assert_int_eq(ct_ctx_open_orders(c), 0);
+    }
+}
+
+START_TEST(tick_rounds_price_to_zero)
+{
+    ct_result *r = run_script(s_tick_to_zero, "{\"tick_size\":1}");
+    /* nothing filled: the limit buy at 1 is never touched (lows 90..101) */
+    ck_assert_int_eq(ct_result_trade_count(r), 0);
+    ck_assert(r->position[4] == 0);
+    EQ(ct_result_final_equity(r), 10000);
+    ck_assert_int_eq(ct_result_pending_at_end(r), 1);
+    ct_result_destroy(r);
+    r = run_script(s_tick_overflow, "{\"tick_size\":0.001,\"allow_short\":true}");
+    ck_assert_int_eq(ct_result_pending_at_end(r), 0);
+    EQ(ct_result_final_equity(r), 10000);
+    ct_result_destroy(r);
+}
+END_TEST
+
+static void s_target3(ct_ctx *c, int64_t t)
+{
+    if (t == 0)
+        ck_assert_ok(ct_ctx_order_target(c, 3.0, NULL));
+}
+
+/* A target beyond what leverage allows is cut to L * E / (p * (1 + L * rate)) with a lot step
+ * too (it was rejected outright), then rounded down to the step; and the min_notional filter
+ * applies to the quantity that fills, the cut one (it was checked before the cut). */
+START_TEST(target_cut_with_filters)
+{
+    /* leverage 1, lot 0.001: 10000 / (102 * 1.001) = 97.9412744... -> 97.941 at open[1] = 102:
+     * cash = 10000 - 97.941 * 102 * 1.001 = 0.028018, E[1] = 0.028018 + 97.941 * 104 */
+    ct_result *r = run_script(s_target3, "{\"lot_step\":0.001}");
+    ck_assert_int_eq(ct_result_rejected_orders(r), 0);
+    EQ(r->position[1], 97.941);
+    EQ(r->equity[1], 10185.892018);
+    EQ(ct_result_final_equity(r), 0.028018 + 97.941 * 108);
+    ct_result_destroy(r);
+    /* leverage 2, lot 0.001: 20000 / (102 * 1.002) = 195.68705... -> 195.687, and
+     * |q| * p <= 2 * (equity after the fee) holds: 19960.074 <= 2 * 9979.99... */
+    r = run_script(s_target3, "{\"lot_step\":0.001,\"leverage\":2}");
+    ck_assert_int_eq(ct_result_rejected_orders(r), 0);
+    EQ(r->position[1], 195.687);
+    EQ(r->equity[1], 10000 - 195.687 * 102 * 1.001 + 195.687 * 104);
+    ct_result_destroy(r);
+    /* min_notional 12000: the uncut 3x target (about 30000) would pass it, the fill it can make
+     * (97.94 * 102 = 9990) does not: rejected */
+    r = run_script(s_target3, "{\"min_notional\":12000}");
+    ck_assert_int_eq(ct_result_rejected_orders(r), 1);
+    ck_assert(r->position[1] == 0);
+    EQ(ct_result_final_equity(r), 10000);
+    ct_result_destroy(r);
+}
+END_TEST
+
 /* ---- funding ---- */
 
 START_TEST(funding)
@@ -1154,6 +1240,50 @@ START_TEST(settings)
 }
 END_TEST
 
+/* `commission` sets both rates; a maker_commission or taker_commission beside it wins whatever
+ * the key order (the members of a JSON object have no order: {"maker_commission":0,
+ * "commission":0.002} gave maker 0.002 and lost the rebate); a key given twice is an error
+ * (the last one silently won). */
+START_TEST(configure_json_order_and_duplicates)
+{
+    static const char *const docs[] = {
+        "{\"maker_commission\":-0.0001,\"commission\":0.002}",
+        "{\"commission\":0.002,\"maker_commission\":-0.0001}",
+        "{\"taker_commission\":0.002,\"commission\":0.5,\"maker_commission\":-0.0001}",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        ct_engine *e = NULL;
+        double maker = 0, taker = 0;
+        ck_assert_ok(ct_engine_create(&e));
+        ck_assert_ok(ct_engine_configure_json(e, docs[i]));
+        ck_assert_ok(ct_engine_get_f64(e, CT_ENGINE_COMMISSION_MAKER, &maker));
+        ck_assert_ok(ct_engine_get_f64(e, CT_ENGINE_COMMISSION_TAKER, &taker));
+        ck_assert_msg(maker == -0.0001 && taker == 0.002, "%s: maker %.17g taker %.17g", docs[i], maker, taker);
+        ct_engine_destroy(e);
+    }
+    /* the maker rate reaches the fills: a limit buy of 10 at 98.5 (bar 2) pays 10 * 98.5 * -0.0001 */
+    g_px = 98.5;
+    ct_result *r = run_script(s_limit_buy, "{\"maker_commission\":-0.0001,\"commission\":0.002}");
+    EQ(r->equity[2], 10000 - 985 + 0.0985 + 990);
+    ct_result_destroy(r);
+    /* a repeated key: refused, naming it, nothing applied */
+    ct_engine *e = NULL;
+    double v = 0;
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_status(ct_engine_configure_json(e, "{\"capital\":5000,\"commission\":0.002,\"commission\":0.003}"),
+                     CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_engine_errmsg(e), "'commission' is given twice"));
+    ck_assert_ok(ct_engine_get_f64(e, CT_ENGINE_CAPITAL, &v));
+    EQ(v, 10000);
+    ck_assert_ok(ct_engine_get_f64(e, CT_ENGINE_COMMISSION, &v));
+    EQ(v, 0.001);
+    /* an unknown key fails even after a value of the wrong type */
+    ck_assert_status(ct_engine_configure_json(e, "{\"capital\":\"x\",\"capitol\":1}"), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_engine_errmsg(e), "capitol"));
+    ct_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(run_args)
 {
     ct_engine *e = NULL;
@@ -1452,6 +1582,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, slippage_tick_and_notional_sell);
     tcase_add_test(tc, filters_round);
     tcase_add_test(tc, filters_reject);
+    tcase_add_test(tc, tick_rounds_price_to_zero);
+    tcase_add_test(tc, target_cut_with_filters);
     tcase_add_test(tc, funding);
     suite_add_tcase(s, tc);
     TCase *tc2 = tcase_create("api");
@@ -1462,6 +1594,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc2, failing_callback);
     tcase_add_test(tc2, stale_error_message);
     tcase_add_test(tc2, settings);
+    tcase_add_test(tc2, configure_json_order_and_duplicates);
     tcase_add_test(tc2, run_args);
     tcase_add_test(tc2, builtins_run_deterministic);
     tcase_add_test(tc2, shared_cache_threads);

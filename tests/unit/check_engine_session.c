@@ -243,6 +243,12 @@ START_TEST(session_broker_attached_cancels)
     ck_assert_int_eq(log.event[4], 0);
     ck_assert_int_eq(log.type[4], CT_ORDER_STOP_LOSS);
     int64_t sl2 = log.id[4];
+    /* an order that closes the position fills against it and at most its size (it grew the
+     * long to 2, or turned it short) */
+    ck_assert_status(ct_session_report_fill(ss, tp, 1, 120, 0), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "does not reduce position 1"));
+    ck_assert_status(ct_session_report_fill(ss, tp, -2, 120, 0), CT_E_INVALID_ARG);
+    ck_assert(ct_session_position(ss) == 1);
     /* the take-profit fills on the exchange: the position is flat and the stop-loss goes */
     ck_assert_ok(ct_session_report_fill(ss, tp, -1, 120, 0));
     ck_assert(ct_session_position(ss) == 0);
@@ -262,6 +268,100 @@ START_TEST(session_broker_attached_cancels)
     ck_assert_status(ct_session_push(ss, 120000, 100, 101, 99, 100, 1), CT_E_STATE);
     ct_session_destroy(ss);
     ck_assert_ok(ct_strategy_unregister("session_attached"));
+}
+END_TEST
+
+/* ---- fills reported by the host ---- */
+
+#define EQ_S(a, b) ck_assert_msg(fabs((double)(a) - (double)(b)) <= 1e-9 * (1 + fabs((double)(b))), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
+
+static ct_status buy10_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    return ct_ctx_bar_index(c) == 0 ? ct_ctx_order_market(c, 10, NULL) : CT_OK;
+}
+
+/* A fill of an order of known quantity is on its side and within its quantity: a sell reported
+ * for a buy, or more than was ordered, was applied as given (a position the strategy never
+ * asked for). Partial fills add up to the order. */
+START_TEST(session_report_fill_checks)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_buy10", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, buy10_bar, NULL, NULL, NULL};
+    ct_status st = ct_strategy_register(&vt);
+    ck_assert(st == CT_OK || st == CT_E_STATE);
+    broker_log log;
+    memset(&log, 0, sizeof(log));
+    ct_session *ss = open_session("session_buy10");
+    ck_assert_ok(ct_session_set_broker(ss, broker, &log));
+    ck_assert_ok(ct_session_push(ss, 0, 100, 101, 99, 100, 1));
+    ck_assert_int_eq(log.n_orders, 1);
+    int64_t id = log.last_id;
+    ck_assert_status(ct_session_report_fill(ss, id, -1, 100, 0), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "other side"));
+    ck_assert_status(ct_session_report_fill(ss, id, 15, 100, 0), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(ss), "overfills"));
+    ck_assert(ct_session_position(ss) == 0);
+    EQ_S(ct_session_cash(ss), 10000);
+    /* 4 at 100 (fee 0.4), then 7 would make 11 of 10, then the 6 left at 101 (fee 0.606) */
+    ck_assert_ok(ct_session_report_fill(ss, id, 4, 100, 0.4));
+    ck_assert_status(ct_session_report_fill(ss, id, 7, 100, 0), CT_E_INVALID_ARG);
+    ck_assert_ok(ct_session_report_fill(ss, id, 6, 101, 0.606));
+    ck_assert_status(ct_session_report_fill(ss, id, 1, 101, 0), CT_E_NOT_FOUND); /* filled */
+    ck_assert(ct_session_position(ss) == 10);
+    /* cash 10000 - 400 - 0.4 - 606 - 0.606 = 8992.994; E = cash + 10 * close 100 */
+    EQ_S(ct_session_cash(ss), 8992.994);
+    EQ_S(ct_session_equity(ss), 9992.994);
+    /* the refusals did not stop the session */
+    ck_assert_ok(ct_session_push(ss, 60000, 100, 103, 99, 102, 1));
+    EQ_S(ct_session_equity(ss), 8992.994 + 1020);
+    ct_session_destroy(ss);
+    ck_assert_ok(ct_strategy_unregister("session_buy10"));
+}
+END_TEST
+
+/* A host broker may fill an order from inside its callback (ct_session_report_fill), whose
+ * on_fill can place orders and move the order array; if the callback then fails, the session
+ * reported the failure reading the moved order (ASan: heap-use-after-free). */
+static ct_session *g_sync_ss;
+
+static ct_status sync_broker(void *u, int32_t event, int64_t id, int32_t type, double qty, double price, double stop)
+{
+    int *filled = u;
+    (void)type;
+    (void)price;
+    (void)stop;
+    if (event != 0 || *filled)
+        return CT_OK;
+    *filled = 1;
+    ck_assert_ok(ct_session_report_fill(g_sync_ss, id, qty, 100, 0));
+    return CT_E_IO;
+}
+
+static ct_status many_limits_fill(void *u, ct_ctx *c)
+{
+    (void)u;
+    for (int i = 0; i < 40; i++) /* more than the first capacity of the order array (16) */
+        ck_assert_ok(ct_ctx_order_limit(c, 1, 50, NULL));
+    return CT_OK;
+}
+
+START_TEST(session_broker_fills_inside_callback)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_sync", NULL, NULL, 0, 0, NULL,
+                                          NULL, NULL, buy10_bar, many_limits_fill, NULL, NULL};
+    ct_status st = ct_strategy_register(&vt);
+    ck_assert(st == CT_OK || st == CT_E_STATE);
+    int filled = 0;
+    g_sync_ss = open_session("session_sync");
+    ck_assert_ok(ct_session_set_broker(g_sync_ss, sync_broker, &filled));
+    ck_assert_status(ct_session_push(g_sync_ss, 0, 100, 101, 99, 100, 1), CT_E_PLUGIN);
+    ck_assert_ptr_nonnull(strstr(ct_session_errmsg(g_sync_ss), "broker callback failed placing order 1 with CT_E_IO"));
+    ck_assert(ct_session_position(g_sync_ss) == 10); /* the fill reported inside was applied */
+    ck_assert_status(ct_session_push(g_sync_ss, 60000, 100, 101, 99, 100, 1), CT_E_STATE);
+    ct_session_destroy(g_sync_ss);
+    g_sync_ss = NULL;
+    ck_assert_ok(ct_strategy_unregister("session_sync"));
 }
 END_TEST
 
@@ -307,6 +407,67 @@ START_TEST(session_failure)
     ct_strategy_destroy(s);
     ct_engine_destroy(e);
     ck_assert_ok(ct_strategy_unregister("session_fail"));
+}
+END_TEST
+
+/* A push that fails has added its bar; the session's result (still available) shows it with the
+ * portfolio as the failure left it, marked at that bar's close. Its equity and position were
+ * never written when on_start or a fill's on_fill failed: uninitialized memory in the result
+ * (ASan's fill pattern read as E = -1.8e-06, total_return -1). */
+static int g_fail_mode;
+
+static ct_status ffail_start(void *u, ct_ctx *c)
+{
+    (void)u;
+    (void)c;
+    return g_fail_mode == 0 ? CT_E_RANGE : CT_OK;
+}
+
+static ct_status ffail_bar(void *u, ct_ctx *c)
+{
+    (void)u;
+    return ct_ctx_bar_index(c) == 0 ? ct_ctx_order_market(c, 1, NULL) : CT_OK;
+}
+
+static ct_status ffail_fill(void *u, ct_ctx *c)
+{
+    (void)u;
+    (void)c;
+    return CT_E_IO;
+}
+
+START_TEST(session_failure_result)
+{
+    static const ct_strategy_vtable vt = {sizeof(ct_strategy_vtable), 0, "session_ffail", NULL, NULL, 0, 0, NULL,
+                                          NULL, ffail_start, ffail_bar, ffail_fill, NULL, NULL};
+    ck_assert_ok(ct_strategy_register(&vt));
+    for (g_fail_mode = 0; g_fail_mode < 2; g_fail_mode++) {
+        ct_session *ss = open_session("session_ffail");
+        ct_result *r = NULL;
+        ct_status st = ct_session_push(ss, 0, 100, 101, 99, 100, 1);
+        if (g_fail_mode == 1) {
+            ck_assert_ok(st);
+            /* bar 1: the buy of 1 fills at the open 100 (fee 0.1), then on_fill fails */
+            st = ct_session_push(ss, 60000, 100, 103, 99, 102, 1);
+        }
+        ck_assert_status(st, CT_E_PLUGIN);
+        ck_assert_ok(ct_session_result(ss, &r));
+        ck_assert_int_eq(ct_result_len(r), g_fail_mode + 1);
+        const double *eq = ct_result_equity_ptr(r), *pos = ct_result_position_ptr(r);
+        if (g_fail_mode == 0) {
+            EQ_S(eq[0], 10000);
+            ck_assert(pos[0] == 0);
+        } else {
+            EQ_S(eq[0], 10000);
+            /* cash 10000 - 100 - 0.1 = 9899.9, E[1] = 9899.9 + 1 * close 102 */
+            EQ_S(eq[1], 10001.9);
+            ck_assert(pos[1] == 1);
+            EQ_S(ct_session_equity(ss), 10001.9);
+        }
+        ct_result_destroy(r);
+        ct_session_destroy(ss);
+    }
+    ck_assert_ok(ct_strategy_unregister("session_ffail"));
 }
 END_TEST
 
@@ -429,8 +590,11 @@ static Suite *session_suite(void)
     tcase_add_test(tc, session_others);
     tcase_add_test(tc, session_host_broker);
     tcase_add_test(tc, session_broker_attached_cancels);
+    tcase_add_test(tc, session_report_fill_checks);
+    tcase_add_test(tc, session_broker_fills_inside_callback);
     tcase_add_test(tc, session_result_null_out);
     tcase_add_test(tc, session_failure);
+    tcase_add_test(tc, session_failure_result);
     tcase_add_test(tc, session_on_start_indicator);
     tcase_add_test(tc, session_stale_message);
     tcase_add_test(tc, session_oom_walk);

@@ -147,6 +147,23 @@ START_TEST(params_json)
 }
 END_TEST
 
+/* A parameter given twice is an error naming it (the last value silently won). */
+START_TEST(params_json_duplicate)
+{
+    ct_strategy *s = NULL;
+    double v = 0;
+    ck_assert_ok(ct_strategy_create_by_name("rsi", &s));
+    ck_assert_status(ct_strategy_set_json(s, "{\"oversold\":25,\"rsi_period\":10,\"rsi_period\":20}"),
+                     CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_strategy_errmsg(s), "'rsi_period' is given twice"));
+    ck_assert_ok(ct_strategy_get_f64(s, "rsi_period", &v));
+    ck_assert(v == 14); /* all or nothing */
+    ck_assert_ok(ct_strategy_get_f64(s, "oversold", &v));
+    ck_assert(v == 30);
+    ct_strategy_destroy(s);
+}
+END_TEST
+
 /* ---- R6: vtable sizes ---- */
 
 typedef struct {
@@ -198,6 +215,43 @@ START_TEST(vtable_abi)
     ck_assert_status(ct_strategy_register(NULL), CT_E_INVALID_ARG);
     ck_assert_status(ct_strategy_unregister("rsi"), CT_E_STATE);
     ck_assert_status(ct_strategy_unregister("never_registered"), CT_E_NOT_FOUND);
+}
+END_TEST
+
+/* A struct_size that is no size of the table (an unset field, another struct's size) is refused
+ * without reading that far: the tail check read 1 GiB past a vtable on the stack (ASan:
+ * stack-buffer-overflow). A ct_param_def size that is not a multiple of its alignment is
+ * refused too: entry 1 was read at a misaligned address (UBSan). */
+START_TEST(struct_size_wrong)
+{
+    ct_strategy_vtable vt;
+    memset(&vt, 0, sizeof(vt));
+    vt.struct_size = 0x40000000u;
+    vt.name = "abi_huge";
+    vt.on_bar = dummy_bar;
+    ck_assert_status(ct_strategy_register(&vt), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "struct_size 1073741824"));
+    ck_assert_ptr_null(ct_strategy_class_find("abi_huge"));
+    /* two parameter definitions packed 57 bytes apart, the 57th byte 0 (a zero "tail") */
+    _Alignas(16) unsigned char buf[2 * 57 + 16];
+    memset(buf, 0, sizeof(buf));
+    ct_param_def d0 = {57, CT_PARAM_REAL, "a", 1, 0, 2, 0, NULL};
+    ct_param_def d1 = {57, CT_PARAM_REAL, "b", 1, 0, 2, 0, NULL};
+    memcpy(buf, &d0, sizeof(d0));
+    memcpy(buf + 57, &d1, sizeof(d1));
+    vt.struct_size = sizeof(vt);
+    vt.name = "abi_stride57";
+    vt.params = (const ct_param_def *)(const void *)buf;
+    vt.n_params = 2;
+    ck_assert_status(ct_strategy_register(&vt), CT_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "struct_size 57 is not a multiple of its alignment"));
+    ck_assert_ptr_null(ct_strategy_class_find("abi_stride57"));
+    /* so is a huge parameter size */
+    d0.struct_size = 0x7fffffffu;
+    memcpy(buf, &d0, sizeof(d0));
+    vt.n_params = 1;
+    ck_assert_status(ct_strategy_register(&vt), CT_E_INVALID_ARG);
+    ck_assert_ptr_null(ct_strategy_class_find("abi_stride57"));
 }
 END_TEST
 
@@ -426,7 +480,9 @@ static Suite *strategy_suite(void)
     tcase_add_test(tc, classes_json);
     tcase_add_test(tc, params_typed);
     tcase_add_test(tc, params_json);
+    tcase_add_test(tc, params_json_duplicate);
     tcase_add_test(tc, vtable_abi);
+    tcase_add_test(tc, struct_size_wrong);
     tcase_add_test(tc, schema_copy_and_abi);
     tcase_add_test(tc, schema_kinds);
     tcase_add_test(tc, registry_race);

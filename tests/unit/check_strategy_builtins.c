@@ -232,6 +232,93 @@ START_TEST(grid_hand)
 }
 END_TEST
 
+/* Run grid with `params` over n bars with a JSON engine config: the result (the run must pass). */
+static ct_result *run_grid(const int64_t *t, const double *o, const double *h, const double *l, const double *c,
+                           int64_t n, const char *params, const char *config)
+{
+    double v[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    ct_feed *f = NULL;
+    ct_engine *e = NULL;
+    ct_strategy *s = NULL;
+    ct_result *r = NULL;
+    ck_assert_int_le(n, 8);
+    ck_assert_ok(ct_feed_from_arrays("T", 60000, t, o, h, l, c, v, n, CT_FEED_COPY, &f));
+    ck_assert_ok(ct_engine_create(&e));
+    ck_assert_ok(ct_engine_configure_json(e, config));
+    ck_assert_ok(ct_strategy_create_by_name("grid", &s));
+    ck_assert_ok(ct_strategy_set_json(s, params));
+    ct_status st = ct_engine_run(e, f, s, &r);
+    ck_assert_msg(st == CT_OK, "grid run: %s", ct_engine_errmsg(e));
+    ct_strategy_destroy(s);
+    ct_engine_destroy(e);
+    ct_feed_destroy(f);
+    return r;
+}
+
+/*
+ * close_at_end closes the grid's holding after the last bar: its fill (order id 0) is no order
+ * of a slot. grid_fill took it for slot 0's buy (no buy pending: id 0), placed a sell after the
+ * data had ended and the run failed with CT_E_PLUGIN ("on_fill returned CT_E_STATE at bar 3").
+ * The 5-bar scenario of grid_hand cut after bar 3: q1 bought at 100 (bar 2), q0 at the open 95
+ * (bar 3); both sold at close[3] = 96 at the taker rate:
+ * E[3] = 10000 - 1.001 (100 q1 + 95 q0) + 0.999 * 96 (q0 + q1). The two limit sells stay pending.
+ */
+START_TEST(grid_close_at_end)
+{
+    static const int64_t t[4] = {0, 60000, 120000, 180000};
+    static const double o[4] = {100, 102, 103, 95}, h[4] = {101, 105, 106, 97}, l[4] = {99, 101, 98, 90},
+                        c[4] = {100, 104, 99, 96};
+    ct_result *r = run_grid(t, o, h, l, c, 4, "{\"lower\":96,\"upper\":104,\"levels\":3}", "{\"close_at_end\":true}");
+    double q0 = 5000 / (96 * 1.001), q1 = 5000 / (100 * 1.001);
+    ck_assert_int_eq(r->n_trades, 1);
+    const ct_trade *tr = &r->trades[0];
+    ck_assert_int_eq(tr->entry_bar, 2);
+    ck_assert_int_eq(tr->exit_bar, 3);
+    ck_assert(ct_test_close(tr->qty, q0 + q1, 1e-12));
+    ck_assert(ct_test_close(tr->exit_price, 96, 1e-12));
+    ck_assert(r->position[3] == 0);
+    ck_assert(ct_test_close(ct_result_final_equity(r), 10000 - 1.001 * (100 * q1 + 95 * q0) + 0.999 * 96 * (q0 + q1),
+                            1e-12));
+    ck_assert_int_eq(r->pending_at_end, 2);
+    ct_result_destroy(r);
+}
+END_TEST
+
+/*
+ * A buy the engine rejects is no open order: its slot is free again and buys when its level is
+ * below the close (docs/strategies.md). The slot stayed blocked for the rest of the run.
+ * Levels 90, 100, 110 (lower 90, upper 110, levels 3), commission 0.1 (both rates): each slot
+ * gets 5000: q0 = 5000 / (90 * 1.1) = 50.505..., q1 = 5000 / (100 * 1.1) = 45.4545...
+ *   bar  open high low close
+ *    0   105  106  104  105   buys placed: slot 0 at 90, slot 1 at 100
+ *    1   104  104   99  101   q1 bought at 100 (cost 5000): cash 5000; sell q1 at 110 placed
+ *    2   102  111  101  105   q1 sold at 110 (5000 - 500 fee): cash 9500; slot 1 buys at 100 again
+ *    3   104  104   89   95   q0 bought at 90 (5000): cash 4500; slot 1's buy needs 5000: rejected;
+ *                             sell q0 at 100 placed
+ *    4    96  103   95  102   q0 sold at 100 (5050.5 - 505.05): cash 9045.4545...; on_bar: both
+ *                             slots are free and below 102: buys at 90 and 100
+ *    5   101  101   99  100   q1 bought at 100 (5000): cash 4045.4545..., E[5] = cash + q1 * 100
+ */
+START_TEST(grid_rejected_buy_frees_slot)
+{
+    static const int64_t t[6] = {0, 60000, 120000, 180000, 240000, 300000};
+    static const double o[6] = {105, 104, 102, 104, 96, 101}, h[6] = {106, 104, 111, 104, 103, 101},
+                        l[6] = {104, 99, 101, 89, 95, 99}, c[6] = {105, 101, 105, 95, 102, 100};
+    ct_result *r = run_grid(t, o, h, l, c, 6, "{\"lower\":90,\"upper\":110,\"levels\":3}", "{\"commission\":0.1}");
+    double q0 = 5000 / (90 * 1.1), q1 = 5000 / (100 * 1.1);
+    double cash4 = 10000 - 5000 + q1 * 110 * 0.9 - 5000 + q0 * 100 * 0.9;
+    ck_assert_int_eq(ct_result_rejected_orders(r), 1);
+    ck_assert(ct_test_close(cash4, 9045.4545454545454, 1e-12));
+    ck_assert(ct_test_close(r->equity[4], cash4, 1e-12));
+    ck_assert(r->position[4] == 0);
+    ck_assert(ct_test_close(r->position[5], q1, 1e-12));
+    ck_assert(ct_test_close(r->equity[5], cash4 - 5000 + q1 * 100, 1e-12));
+    /* pending: slot 0's buy at 90 and slot 1's sell at 110 */
+    ck_assert_int_eq(r->pending_at_end, 2);
+    ct_result_destroy(r);
+}
+END_TEST
+
 START_TEST(buy_hold_rule)
 {
     ct_engine *e = NULL;
@@ -264,6 +351,8 @@ static Suite *builtins_suite(void)
     tcase_add_test(tc, macd_cross_rules);
     tcase_add_test(tc, bbands_rules);
     tcase_add_test(tc, grid_hand);
+    tcase_add_test(tc, grid_close_at_end);
+    tcase_add_test(tc, grid_rejected_buy_frees_slot);
     tcase_add_test(tc, buy_hold_rule);
     suite_add_tcase(s, tc);
     return s;
