@@ -193,9 +193,10 @@ CT_API ct_status ct_feed_slice(const ct_feed *f, int64_t start_ms, int64_t end_m
  * @param[in]  gap_policy  CT_GAPS_KEEP, CT_GAPS_FILL or CT_GAPS_ERROR, applied after loading.
  * @param[out] out         new feed (ct_feed_destroy); NULL on failure.
  * @return CT_OK; CT_E_INVALID_ARG (NULL, unknown extension or policy); CT_E_IO (cannot open or
- * read); CT_E_FORMAT (CSV layout, naming the line and rule; not a .ctz file); CT_E_DATA (a
- * validation rule, naming the line; a gap under CT_GAPS_ERROR); CT_E_CORRUPT (truncated or
- * damaged .ctz or zstd stream); CT_E_UNSUPPORTED (.ctz from a newer format version); CT_E_NOMEM.
+ * read, or a directory); CT_E_FORMAT (CSV layout, naming the line and rule; not a .ctz file);
+ * CT_E_DATA (a validation rule, naming the line; a gap under CT_GAPS_ERROR); CT_E_CORRUPT (truncated or
+ * damaged .ctz or zstd stream, an empty .csv.zst); CT_E_UNSUPPORTED (.ctz from a newer format
+ * version); CT_E_NOMEM.
  * Messages start with the path.
  * @threadsafety any thread; the new feed belongs to the caller. @since 0.1
  */
@@ -236,9 +237,11 @@ CT_API ct_status ct_feed_parse_ctz(const void *data, size_t len, ct_feed **out);
  * .csv.zst is compressed at zstd level 19; .ctz round-trips bit for bit (flags included).
  * The file is written to a temporary name in the same directory and renamed into place, so an
  * existing file is replaced atomically and a failure leaves it untouched.
- * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown extension, symbol over 255 bytes for .ctz),
- * CT_E_IO, CT_E_NOMEM, CT_E_INTERNAL (zstd compression failed). Messages go to ct_last_error
- * only. @threadsafety reads f only. @since 0.1
+ * @return CT_OK, CT_E_INVALID_ARG (NULL, unknown extension; for .ctz a symbol over 255 bytes or
+ * holding a control character), CT_E_RANGE (CSV: a time below 0 or above 1e14, which the CSV
+ * reader would not give back; the message names the row), CT_E_IO, CT_E_NOMEM, CT_E_INTERNAL
+ * (zstd compression failed). Messages go to ct_last_error only. @threadsafety reads f only.
+ * @since 0.1
  */
 CT_API ct_status ct_feed_save(const ct_feed *f, const char *path);
 

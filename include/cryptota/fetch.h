@@ -16,16 +16,20 @@
  * other 4xx map Binance's `{"code","msg"}`: -1121 (unknown symbol) to CT_E_NOT_FOUND, -1100,
  * -1102, -1120 and -1130 (a request it calls malformed) to CT_E_INVALID_ARG, the rest to
  * CT_E_HTTP. A malformed or truncated body, or one that is not JSON, is CT_E_FORMAT: a partial
- * download is never returned as a whole feed.
+ * download is never returned as a whole feed. So is a page that breaks the paging contract
+ * (klines out of order, also across pages; a full page with no kline closing at or after
+ * startTime, i.e. a page served again): it adds no row, to the result or to the cache.
  *
  * Cache: with a cache directory set, every (market, symbol, interval) has one `.ctz` file
  * `<dir>/<spot|futures>/<SYMBOL>_<interval>.ctz` plus a small JSON sidecar
  * `<SYMBOL>_<interval>.json` listing the time ranges already asked for, so that holes the
- * exchange really has are not asked for again. A fetch downloads only what is missing, merges,
- * and replaces the file atomically (temporary file, fsync, rename) under an flock() lock file
- * `<SYMBOL>_<interval>.lock`, so a crash or a concurrent process never corrupts it. Long
- * downloads are checkpointed. A fetch that caches nothing for a symbol (it failed before any row
- * was saved) removes that lock file again, and the directories it created if they are empty.
+ * exchange really has are not asked for again. A cache file of another symbol or interval
+ * (copied or renamed there) is downloaded again; such a sidecar is ignored. A fetch downloads
+ * only what is missing, merges, and replaces the file atomically (temporary file, fsync,
+ * rename) under an flock() lock file `<SYMBOL>_<interval>.lock`, so a crash or a concurrent
+ * process never corrupts it. Long downloads are checkpointed. A fetch that caches nothing for a
+ * symbol (it failed before any row was saved) removes that lock file again, and the
+ * directories it created if they are empty.
  *
  * @threadsafety a fetcher is used by one thread at a time; different fetchers are independent.
  */
@@ -206,8 +210,10 @@ CT_API ct_status ct_fetcher_set_progress(ct_fetcher *f, ct_fetch_progress_fn fn,
 
 /**
  * Download (or read from the cache) the candles of one symbol with open time in
- * [start_ms, end_ms). end_ms <= 0 means "up to now". The result is a validated feed named after
- * the symbol with the interval set; gaps the exchange has are kept (ct_feed_gaps reports them).
+ * [start_ms, end_ms). end_ms <= 0 means "up to now"; an end further than a day past the local
+ * clock (INT64_MAX included) is asked for only up to there. The result is a validated feed
+ * named after the symbol with the interval set; gaps the exchange has are kept (ct_feed_gaps
+ * reports them).
  * @param[in] market    CT_MARKET_SPOT or CT_MARKET_FUTURES.
  * @param[in] symbol    e.g. "BTCUSDT" (upper case as Binance spells it).
  * @param[in] interval  a Binance interval name ("1m", "1h", "1d", ...).

@@ -25,6 +25,8 @@
 
 #define CSV_MAX_LINE (1u << 20)
 #define CSV_CHUNK (1u << 20)
+#define CSV_MAX_MS 100000000000000LL /* integer times above 1e14 are microseconds */
+#define CSV_MAX_HINT ((uint64_t)1 << 30) /* bytes of text the first reservation plans for */
 
 static const double k_exact_p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -273,7 +275,7 @@ static ct_status parse_time_field(csv_ctx *c, const char *p, const char *fe, int
         if (v > (uint64_t)INT64_MAX)
             return ct__fail(NULL, CT_E_FORMAT, "line %lld: time %llu is out of range", (long long)c->line,
                             (unsigned long long)v);
-        if (v > 100000000000000ULL) { /* > 1e14: microseconds */
+        if (v > (uint64_t)CSV_MAX_MS) { /* > 1e14: microseconds */
             if (v % 1000 != 0)
                 return ct__fail(NULL, CT_E_FORMAT, "line %lld: microsecond time %llu is not a whole millisecond",
                                 (long long)c->line, (unsigned long long)v);
@@ -455,18 +457,18 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
                             ct_feed **out)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ct__fail(NULL, CT_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    size_t hint = 0;
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long sz = ftell(fp);
-        if (sz > 0)
-            hint = (size_t)sz * (zst ? 4 : 1); /* zstd -19 shrinks candle CSV about 4x */
-        rewind(fp);
-    }
+    FILE *fp;
+    uint64_t sz;
+    ct_status s = ct__feed_open_file(path, &fp, &sz);
+    if (s != CT_OK)
+        return s;
+    /* zstd -19 shrinks candle CSV about 4x; the hint only sizes the first reservation, so it is
+     * capped (the columns double as they fill) */
+    uint64_t hint = sz * (zst ? 4 : 1);
+    if (hint > CSV_MAX_HINT)
+        hint = CSV_MAX_HINT;
     csv_ctx c;
-    ct_status s = csv_begin(&c, symbol, interval_ms, hint);
+    s = csv_begin(&c, symbol, interval_ms, (size_t)hint);
     if (s != CT_OK) {
         fclose(fp);
         return s;
@@ -485,6 +487,7 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
     ZSTD_inBuffer zin = {in, 0, 0};
     int eof = 0, in_eof = 0;
     size_t last_ret = 0;
+    uint64_t in_total = 0; /* compressed bytes read: none is no zstd frame at all */
     for (;;) {
         /* fill buf after the carried-over partial line */
         if (!zst) {
@@ -511,6 +514,7 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
                         zin.src = in;
                         zin.size = got;
                         zin.pos = 0;
+                        in_total += got;
                     }
                 }
                 /* with the input used up this still flushes output the decoder holds back */
@@ -530,8 +534,11 @@ ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64
                     break;
                 }
             }
-            if (eof && last_ret != 0) {
-                s = ct__fail(NULL, CT_E_CORRUPT, "'%s': zstd stream is truncated", path);
+            if (eof && (last_ret != 0 || in_total == 0)) {
+                /* an empty file too: `zstd -d` calls it an unexpected end of file, and it is
+                 * what a download or copy cut at byte 0 leaves, not an empty candle table */
+                s = ct__fail(NULL, CT_E_CORRUPT, "'%s': zstd stream is truncated%s", path,
+                             in_total == 0 ? " (the file is empty)" : "");
                 goto out;
             }
         }
@@ -652,6 +659,14 @@ static ct_status wr_flush(wr_t *w, int end)
 
 ct_status ct__csv_write(const ct_feed *f, FILE *fp, int zst)
 {
+    /* The reader takes an integer time above 1e14 as microseconds and has no negative times, so
+     * such a time would load back wrong (divided by 1000) or not at all: refuse it up front. */
+    for (int64_t i = 0; i < f->n; i++)
+        if (f->time[i] < 0 || f->time[i] > CSV_MAX_MS)
+            return ct__fail(NULL, CT_E_RANGE,
+                            "row %lld: time %lld cannot be written as CSV, which reads integer times from 0 to "
+                            "%lld as milliseconds (larger ones as microseconds, negative ones not at all); "
+                            "save as .ctz instead", (long long)i, (long long)f->time[i], (long long)CSV_MAX_MS);
     wr_t w = {fp, NULL, NULL, 0, 1u << 16, NULL, 0};
     ct_status s = CT_OK;
     w.buf = ct__malloc(w.cap);

@@ -371,6 +371,14 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
     size_t symlen = strlen(f->symbol);
     if (symlen > 255)
         return ct__fail(NULL, CT_E_INVALID_ARG, "symbol '%.40s...' is longer than 255 bytes", f->symbol);
+    /* the reader refuses control characters (docs/ctz-format.md): never write a file it cannot read */
+    for (size_t i = 0; i < symlen; i++) {
+        unsigned char ch = (unsigned char)f->symbol[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return ct__fail(NULL, CT_E_INVALID_ARG,
+                            "symbol holds the control character 0x%02x at byte %zu; a .ctz symbol is UTF-8 without "
+                            "control characters", ch, i);
+    }
     buf_t file = {0}, raw = {0};
     /* an all-zero flag array is not written: it would load back as flags no row carries */
     const uint8_t *filled = f->filled && ct__feed_any_flag(f->filled, f->n) ? f->filled : NULL;

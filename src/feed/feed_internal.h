@@ -84,6 +84,11 @@ ct_status ct__ctz_encode_with(const ct_feed *f, int32_t version, int32_t block_r
  * with streaming zstd. Numbers are the shortest decimals that read back bit-identical. */
 ct_status ct__csv_write(const ct_feed *f, FILE *fp, int zst);
 
+/* Open a candle file for reading. *size gets its size when it is a regular file, else 0 (a
+ * pipe: read to the end). A directory is CT_E_IO naming it: fopen accepts one, and its
+ * "size" from fseek/ftell is LONG_MAX on ext4, which was taken as the size of the data. */
+ct_status ct__feed_open_file(const char *path, FILE **fp, uint64_t *size);
+
 /* Load a .csv (zst = 0) or .csv.zst (zst = 1) file by streaming through a bounded buffer. */
 ct_status ct__csv_load_file(const char *path, int zst, const char *symbol, int64_t interval_ms, int32_t gap_policy,
                             ct_feed **out);

@@ -77,21 +77,38 @@ static void name_meta(const char *path, char *sym, size_t symcap, int64_t *inter
     }
 }
 
+ct_status ct__feed_open_file(const char *path, FILE **fp, uint64_t *size)
+{
+    *size = 0;
+    *fp = fopen(path, "rb");
+    if (!*fp)
+        return ct__fail(NULL, CT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(*fp), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            fclose(*fp);
+            *fp = NULL;
+            return ct__fail(NULL, CT_E_IO, "cannot read '%s': it is a directory, not a candle file", path);
+        }
+        if (S_ISREG(st.st_mode) && st.st_size > 0)
+            *size = (uint64_t)st.st_size;
+    }
+    return CT_OK;
+}
+
 /* Read a whole file into memory (ct__malloc'd). */
 static ct_status read_all(const char *path, uint8_t **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ct__fail(NULL, CT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    FILE *fp;
+    uint64_t sz;
+    ct_status s = ct__feed_open_file(path, &fp, &sz);
+    if (s != CT_OK)
+        return s;
     size_t cap = 1 << 16, n = 0;
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long sz = ftell(fp);
-        if (sz > 0)
-            cap = (size_t)sz + 1;
-        rewind(fp);
-    }
+    if (sz > 0 && sz < SIZE_MAX)
+        cap = (size_t)sz + 1;
     uint8_t *buf = ct__malloc(cap);
     if (!buf) {
         fclose(fp);

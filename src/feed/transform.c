@@ -46,10 +46,14 @@ ct_status ct_feed_resample(const ct_feed *f, int64_t interval_ms, uint32_t flags
     ct_status s = ct_feed_create(f->symbol, interval_ms, &r);
     if (s != CT_OK)
         return s;
-    /* an upper bound of the output rows */
-    int64_t nb = f->n ? floor_div(f->time[f->n - 1], interval_ms) - floor_div(f->time[0], interval_ms) + 1 : 0;
-    if (nb > f->n)
-        nb = f->n;
+    /* an upper bound of the output rows: the buckets between the first and the last row, at most
+     * one per row. The bucket indices of times more than INT64_MAX apart (interval 1 ms, say)
+     * differ by more than INT64_MAX: subtract them as unsigned numbers. */
+    int64_t nb = 0;
+    if (f->n) {
+        uint64_t span = (uint64_t)floor_div(f->time[f->n - 1], interval_ms) - (uint64_t)floor_div(f->time[0], interval_ms);
+        nb = span < (uint64_t)f->n ? (int64_t)span + 1 : f->n;
+    }
     if ((s = ct__feed_reserve(r, nb)) != CT_OK)
         goto fail;
     for (int64_t i = 0; i < f->n;) {

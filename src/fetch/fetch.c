@@ -500,6 +500,22 @@ static ct_status weight_limit(ct_fetcher *f, int32_t market, const char *symbol)
 
 /* ---------------------------------------------------------------- time ranges */
 
+/*
+ * The end of what a fetch asks the network for. No bar opens (and no funding event happens)
+ * after the server's "now", so a range that reaches further, up to INT64_MAX for "everything",
+ * is asked for only up to the local clock plus a day (room for a skewed clock). Without this,
+ * such a range was split into segments spread over millions of years (hundreds of millions of
+ * jobs for end = INT64_MAX, after a signed overflow) or a segment count wasted on the future.
+ * The caller's end still cuts the result.
+ */
+#define CT__FUTURE_MARGIN_MS 86400000LL
+
+static int64_t download_end(int64_t end_ms)
+{
+    int64_t now = ct__now_ms();
+    return end_ms - now > CT__FUTURE_MARGIN_MS ? now + CT__FUTURE_MARGIN_MS : end_ms;
+}
+
 typedef struct {
     int64_t *a; /* pairs [lo, hi) */
     int32_t n;
@@ -682,8 +698,19 @@ ct_status ct_fetcher_cache_path(const ct_fetcher *f, int32_t market, const char 
     return CT_OK;
 }
 
-/* Coverage from the sidecar {"covered": [[lo, hi], ...]}; a missing or bad sidecar gives none. */
-static ct_status read_sidecar(symstate *ss)
+/* Does the sidecar's string `key`, when present, differ from want? */
+static int sidecar_differs(const cJSON *doc, const char *key, const char *want)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+    return v && (!cJSON_IsString(v) || strcmp(v->valuestring, want) != 0);
+}
+
+/*
+ * Coverage from the sidecar {"covered": [[lo, hi], ...]}; a missing or bad sidecar gives none,
+ * and so does one written for another market, symbol or interval (its ranges say nothing about
+ * this file, and trusting them would keep bars from ever being asked for).
+ */
+static ct_status read_sidecar(const fetchctx *fc, symstate *ss)
 {
     FILE *fp = fopen(ss->side, "rb");
     if (!fp)
@@ -711,8 +738,14 @@ static ct_status read_sidecar(symstate *ss)
     cJSON *doc = cJSON_ParseWithLength(text, len);
     const cJSON *cov = doc ? cJSON_GetObjectItemCaseSensitive(doc, "covered") : NULL;
     const cJSON *it;
-    if (!cJSON_IsArray(cov))
+    if (!cJSON_IsArray(cov)) {
         ct__log(CT_LOG_WARN, "fetch", "ignoring unreadable cache sidecar %s", ss->side);
+    } else if (sidecar_differs(doc, "market", market_dir(fc->market)) || sidecar_differs(doc, "symbol", ss->symbol) ||
+               sidecar_differs(doc, "interval", fc->interval)) {
+        ct__log(CT_LOG_WARN, "fetch", "ignoring cache sidecar %s: it was written for another market, symbol or interval",
+                ss->side);
+        cov = NULL;
+    }
     cJSON_ArrayForEach(it, cov)
     {
         const cJSON *lo = cJSON_GetArrayItem(it, 0), *hi = cJSON_GetArrayItem(it, 1);
@@ -876,23 +909,28 @@ static ct_status cache_open(fetchctx *fc, symstate *ss)
             /* a damaged cache is rebuilt, never trusted */
             ct__log(CT_LOG_WARN, "fetch", "cache file %s is unreadable (%s); downloading again", ss->ctz, ct_last_error());
             ss->cached = NULL;
-        } else if (ct_feed_interval_ms(ss->cached) != fc->iv && ct_feed_len(ss->cached) > 1) {
-            ct__log(CT_LOG_WARN, "fetch", "cache file %s has another interval; downloading again", ss->ctz);
+        } else if (ct_feed_interval_ms(ss->cached) != fc->iv || strcmp(ct_feed_symbol(ss->cached), ss->symbol) != 0) {
+            /* the fetcher writes the symbol and the interval into every cache file: a file of
+             * another symbol or interval (copied or renamed there) is not this one's data */
+            ct__log(CT_LOG_WARN, "fetch", "cache file %s holds %s with an interval of %lld ms, not %s %s; downloading again",
+                    ss->ctz, ct_feed_symbol(ss->cached)[0] ? ct_feed_symbol(ss->cached) : "(no symbol)",
+                    (long long)ct_feed_interval_ms(ss->cached), ss->symbol, fc->interval);
             ct_feed_destroy(ss->cached);
             ss->cached = NULL;
         }
         if (ss->cached) {
-            ct_status rs = read_sidecar(ss);
+            ct_status rs = read_sidecar(fc, ss);
             if (rs != CT_OK)
                 return ct__propagate(&f->err, rs);
         }
     }
     if (ss->cached) {
-        /* every cached bar covers its own interval */
+        /* every cached bar covers its own interval (up to INT64_MAX: a damaged file may hold
+         * any valid time, and t + iv overflowed for one within an interval of the limit) */
         const int64_t *t = ct_feed_time(ss->cached);
         int64_t n = ct_feed_len(ss->cached);
         for (int64_t i = 0; i < n; i++)
-            if (ranges_add(&ss->cov, t[i], t[i] + fc->iv) != CT_OK)
+            if (ranges_add(&ss->cov, t[i], t[i] > INT64_MAX - fc->iv ? INT64_MAX : t[i] + fc->iv) != CT_OK)
                 return ct__propagate(&f->err, CT_E_NOMEM);
     }
     ranges_normalize(&ss->cov);
@@ -1329,7 +1367,7 @@ ct_status ct_fetcher_klines_many(ct_fetcher *f, int32_t market, const char *cons
                 goto out;
     }
     for (int32_t i = 0; i < n; i++)
-        if ((s = plan_missing(&fc, &run, &jcap, i, start_ms, end_ms)) != CT_OK)
+        if ((s = plan_missing(&fc, &run, &jcap, i, start_ms, download_end(end_ms))) != CT_OK)
             goto out;
     if ((s = download(&fc, &run, symbols[0])) != CT_OK)
         goto out;
@@ -1419,22 +1457,26 @@ ct_status ct_fetcher_funding(ct_fetcher *f, const char *symbol, int64_t start_ms
         run.limit = 1000;
         if ((s = weight_limit(f, CT_MARKET_FUTURES, symbol)) != CT_OK)
             return s;
-        /* 1000 funding events of 8 h per segment; segments run in parallel */
+        /* 1000 funding events of 8 h per segment; segments run in parallel. Nothing after
+         * now is asked for (see download_end): a range up to INT64_MAX is not 3e8 segments. */
         const int64_t span = 1000LL * 8 * 3600 * 1000;
-        int32_t nj = (int32_t)((end_ms - start_ms + span - 1) / span);
-        run.jobs = ct__calloc((size_t)nj, sizeof(*run.jobs));
-        if (!run.jobs)
-            return ct__fail(&f->err, CT_E_NOMEM, "out of memory");
+        const int64_t dl_end = download_end(end_ms);
+        int32_t nj = start_ms < dl_end ? (int32_t)((dl_end - start_ms + span - 1) / span) : 0;
+        if (nj > 0) {
+            run.jobs = ct__calloc((size_t)nj, sizeof(*run.jobs));
+            if (!run.jobs)
+                return ct__fail(&f->err, CT_E_NOMEM, "out of memory");
+        }
         run.n_jobs = nj;
         for (int32_t i = 0; i < nj; i++) {
             ct__job *j = &run.jobs[i];
             j->kind = CT__JOB_FUNDING;
             j->symbol = symbol;
             j->seg_start = start_ms + (int64_t)i * span;
-            j->seg_end = end_ms - j->seg_start > span ? j->seg_start + span : end_ms;
+            j->seg_end = dl_end - j->seg_start > span ? j->seg_start + span : dl_end;
             j->next_start = j->seg_start;
         }
-        s = ct__run_jobs(&run);
+        s = nj > 0 ? ct__run_jobs(&run) : CT_OK;
         int64_t total = 0;
         for (int32_t i = 0; i < nj; i++)
             total += run.jobs[i].fn;

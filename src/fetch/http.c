@@ -81,6 +81,48 @@ static int header_is(const char *line, size_t n, const char *name, const char **
     return 1;
 }
 
+/*
+ * Retry-After is delay-seconds or an HTTP-date (RFC 9110 10.2.3). A date used to be read by
+ * strtoll as 0 seconds: a 429 then retried at once (hot) and a 418 reported a ban ending "in
+ * 0 s". Returns the seconds to wait (0 for a date already past; at most 999999999999, as
+ * strtoll's LLONG_MAX for a long digit string overflowed the ban's end in milliseconds), or -1
+ * when the value is neither (the caller then backs off as without the header).
+ */
+static int64_t parse_retry_after(const char *v, const char *end)
+{
+    char buf[128];
+    size_t m = 0;
+    while (v + m < end && m + 1 < sizeof(buf) && v[m] != '\r' && v[m] != '\n') {
+        buf[m] = v[m];
+        m++;
+    }
+    while (m > 0 && (buf[m - 1] == ' ' || buf[m - 1] == '\t'))
+        m--;
+    buf[m] = '\0';
+    if (m == 0)
+        return -1;
+    size_t d = 0;
+    while (d < m && buf[d] >= '0' && buf[d] <= '9')
+        d++;
+    if (d == m)
+        return m > 12 ? INT64_C(999999999999) : strtoll(buf, NULL, 10);
+    time_t at = curl_getdate(buf, NULL);
+    if (at == (time_t)-1)
+        return -1;
+    int64_t secs = (int64_t)at - (int64_t)time(NULL);
+    return secs > 0 ? secs : 0;
+}
+
+/*
+ * A used-weight header (-1 when negative: ignored). Capped at 10^12: strtoll's LLONG_MAX for a
+ * long digit string made "used + in flight + this request" overflow in the budget check.
+ */
+static int64_t weight_value(const char *v)
+{
+    long long w = strtoll(v, NULL, 10);
+    return w < 0 ? -1 : w > 1000000000000LL ? INT64_C(1000000000000) : (int64_t)w;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     ct__job *j = userp;
@@ -101,11 +143,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         }
         j->ctype[m] = '\0';
     } else if (header_is(data, n, "retry-after", &v)) {
-        j->retry_after_s = strtoll(v, NULL, 10);
+        j->retry_after_s = parse_retry_after(v, data + n);
     } else if (header_is(data, n, "x-mbx-used-weight-1m", &v)) {
-        j->weight_hdr = strtoll(v, NULL, 10);
+        j->weight_hdr = weight_value(v);
     } else if (j->weight_hdr < 0 && header_is(data, n, "x-mbx-used-weight", &v)) {
-        j->weight_hdr = strtoll(v, NULL, 10); /* legacy 1-minute header */
+        j->weight_hdr = weight_value(v); /* legacy 1-minute header */
     }
     return n;
 }
@@ -262,6 +304,20 @@ static int is_json(const ct__job *j)
     return strncasecmp(j->ctype, "application/json", 16) == 0;
 }
 
+/* Is t one of the n increasing times? */
+static int has_time(const int64_t *times, int64_t n, int64_t t)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (times[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && times[lo] == t;
+}
+
 /* Rows of a kline page into the job: ordering checks, duplicates, the still-open bar, paging. */
 static ct_status take_klines(ct__run *run, ct__job *j)
 {
@@ -279,15 +335,29 @@ static ct_status take_klines(ct__run *run, ct__job *j)
     int64_t last_t = n0 > 0 ? j->rows.t[n0 - 1] : INT64_MIN;
     int64_t last_close = INT64_MIN;
     int open_seen = 0;
+    /* A page refused below adds no row: the job keeps the rows of its earlier pages only (the
+     * checkpoint a failed fetch saves must not cache the refused page's bars as known). */
     for (int64_t i = n0; i < j->rows.n; i++) {
         int64_t t = j->rows.t[i], ct = j->rows.ct[i];
-        if (ct < t)
+        if (ct < t) {
+            j->rows.n = n0;
             return ct__fail(&f->err, CT_E_FORMAT, "%s %s: kline at %" PRId64 " closes before it opens (%" PRId64 ")",
                             j->symbol, run->interval, t, ct);
-        if (i > n0 && t < j->rows.t[i - 1])
+        }
+        if (i > n0 && t < j->rows.t[i - 1]) {
+            j->rows.n = n0;
             return ct__fail(&f->err, CT_E_FORMAT, "%s %s: klines out of order at open time %" PRId64, j->symbol,
                             run->interval, t);
+        }
         last_close = ct;
+        if (t <= last_t && t >= j->seg_start && !has_time(j->rows.t, w, t)) {
+            /* not a copy of a row already kept: a bar the server sends after later ones (an
+             * earlier page lacked it). Dropping it as a duplicate would lose it. */
+            j->rows.n = n0;
+            return ct__fail(&f->err, CT_E_FORMAT,
+                            "%s %s: klines out of order: the kline at open time %" PRId64 " arrives after the one at %" PRId64,
+                            j->symbol, run->interval, t, last_t);
+        }
         if (t <= last_t || t < j->seg_start || t >= j->seg_end)
             continue; /* duplicate or outside the asked range */
         if (ct > run->server_time) {
@@ -313,6 +383,16 @@ static ct_status take_klines(ct__run *run, ct__job *j)
         w++;
     }
     j->rows.n = w;
+    if (!open_seen && got >= run->limit && last_close + 1 <= j->next_start && last_close + 1 < j->seg_end) {
+        /* A full page says more may follow, but it ends before startTime (a page served again,
+         * startTime ignored): paging cannot go on, and ending the segment here would record
+         * the rest of it as known, so bars the server has would never be asked for again. */
+        j->rows.n = n0;
+        return ct__fail(&f->err, CT_E_FORMAT,
+                        "%s %s: a full page of %" PRId64 " klines asked from startTime=%" PRId64
+                        " holds none that closes at or after it (a repeated page?); the rest up to %" PRId64
+                        " is unknown", j->symbol, run->interval, got, j->next_start, j->seg_end);
+    }
     run->done += w - n0;
     if (run->done > run->total)
         run->done = run->total;

@@ -29,12 +29,14 @@ Test control endpoints (not Binance):
                           "bad_intervals": ["1h", ...] (answered with -1120 as if unknown)}
   POST /__fault    JSON: {"faults": [fault, ...], "agent": ua} appended to a queue; a fault is
                    {"kind": "429"|"418"|"500"|"503"|"408"|"slow"|"drop"|"truncate"|"content_type"
-                            |"garbage", "path": "/api/v3/klines" (prefix; default any kline path),
+                            |"garbage"|"body", "path": "/api/v3/klines" (prefix; default any kline path),
                     "agent": ua (only requests with this User-Agent; default the post's "agent",
                              else any: a test tags each client so a transfer an earlier client
                              aborted cannot take its faults),
                     "skip": n (let n matching requests through first), "count": n (default 1),
-                    "retry_after": s, "delay_ms": n}
+                    "retry_after": s, "delay_ms": n, "body": text (kind "body": the 200 answer's
+                    body instead of the real one, e.g. a page that repeats or is out of order),
+                    "weight": text (the X-MBX-USED-WEIGHT-1M value sent instead of the count)}
   POST /__reset    forget faults, the request log, the weight counters and the config
   GET  /__log      {"requests": [{"path", "query", "agent"}...]} of every Binance request since
                    the reset
@@ -202,12 +204,16 @@ class Handler(BaseHTTPRequestHandler):
             data = data[: max(1, len(data) // 2)]
         if kind == "garbage":
             data = b'[[1502942400000,"4261.48000000",oops]]'
+        if kind == "body":
+            data = fault.get("body", "").encode()
         if kind == "content_type":
             ctype = "text/html;charset=UTF-8"
             data = b"<html><body>maintenance</body></html>"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        if weight is not None and fault and "weight" in fault:
+            weight = fault["weight"]  # any text, as a server might send it
         if weight is not None:
             name = "x-mbx-used-weight-1m" if self.state.lowercase else "X-MBX-USED-WEIGHT-1M"
             self.send_header(name, str(weight))

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_util.h"
 #include "feed/feed_internal.h"
@@ -217,6 +219,49 @@ START_TEST(foreign_and_newer_files)
     ck_assert_status(ct_feed_load(path, CT_GAPS_KEEP, &f), CT_E_FORMAT);
     ck_assert_ptr_nonnull(strstr(ct_last_error(), "fake.ctz: not a .ctz file"));
     remove(path);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
+/* The reader refuses a symbol with a control character (docs/ctz-format.md), so the writer must
+ * refuse it too: it used to write such a file, which then loaded as CT_E_CORRUPT. A symbol with
+ * other UTF-8 still round-trips. A directory named *.ctz is an I/O error, not a read of LONG_MAX
+ * bytes. */
+START_TEST(symbol_the_reader_refuses_is_not_written)
+{
+    int64_t t[2] = {0, 60000};
+    double p[2] = {1, 2};
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/ctrl.ctz", ct_test_tmpdir());
+    remove(path);
+    const char *bad[] = {"BTC\tUSDT", "BTC\nUSDT", "\x7f", "ETH\x01"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        ct_feed *f, *g = NULL;
+        ck_assert_ok(ct_feed_from_arrays(bad[k], 60000, t, p, p, p, p, p, 2, 0, &f));
+        ck_assert_status(ct_feed_save(f, path), CT_E_INVALID_ARG);
+        ck_assert_ptr_nonnull(strstr(ct_last_error(), "control character"));
+        ck_assert_int_ne(access(path, F_OK), 0); /* nothing written, no temporary left */
+        uint8_t *img = NULL;
+        size_t len = 0;
+        ck_assert_status(ct__ctz_encode(f, &img, &len), CT_E_INVALID_ARG);
+        ck_assert_ptr_null(img);
+        ck_assert_status(ct_feed_load(path, CT_GAPS_KEEP, &g), CT_E_IO);
+        ct_feed_destroy(f);
+    }
+    ct_feed *f, *g;
+    ck_assert_ok(ct_feed_from_arrays("\xc3\xa9T\xe2\x82\xac", 60000, t, p, p, p, p, p, 2, 0, &f));
+    ck_assert_ok(ct_feed_save(f, path));
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &g));
+    assert_same(f, g);
+    ct_feed_destroy(g);
+    ct_feed_destroy(f);
+    remove(path);
+    snprintf(path, sizeof(path), "%s/dir.ctz", ct_test_tmpdir());
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    ck_assert_status(ct_feed_load(path, CT_GAPS_KEEP, &g), CT_E_IO);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "dir.ctz': it is a directory"));
+    ck_assert_ptr_null(g);
+    rmdir(path);
     ck_assert_int_eq(ct_alloc_live_count(), 0);
 }
 END_TEST
@@ -477,6 +522,7 @@ int main(void)
     tcase_add_loop_test(tc, every_byte_flipped, 0, 2);
     tcase_add_loop_test(tc, every_truncation, 0, 2);
     tcase_add_test(tc, foreign_and_newer_files);
+    tcase_add_test(tc, symbol_the_reader_refuses_is_not_written);
     tcase_add_test(tc, xxh64_vectors);
     tcase_add_test(tc, other_block_sizes_and_levels);
     tcase_add_test(tc, parallel_errors_name_the_first_bad_block);

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "test_util.h"
@@ -352,6 +354,92 @@ START_TEST(writer_round_trip)
 }
 END_TEST
 
+/* Integer CSV times above 1e14 read as microseconds and negative ones not at all, so the writer
+ * refuses them rather than write a file that loads back other times (divided by 1000: the
+ * feed at 2e14 ms came back at 2e11 ms) or fails to load. The largest time that reads back as
+ * milliseconds, 1e14, and 0 still round-trip. */
+START_TEST(writer_refuses_times_it_cannot_read_back)
+{
+    const char *exts[] = {"csv", "csv.zst"};
+    const int64_t bad[][2] = {{200000000000000LL, 200000000060000LL}, {-120000, -60000}, {0, INT64_MAX}};
+    double o[2] = {1, 2}, h[2] = {1.5, 2.5}, l[2] = {0.5, 1.5}, c[2] = {1.25, 2.25}, v[2] = {3, 4};
+    char path[4096];
+    for (int e = 0; e < 2; e++) {
+        snprintf(path, sizeof(path), "%s/times.%s", ct_test_tmpdir(), exts[e]);
+        remove(path);
+        for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+            ct_feed *f;
+            ck_assert_ok(ct_feed_from_arrays("T", 0, bad[k], o, h, l, c, v, 2, 0, &f));
+            ck_assert_status(ct_feed_save(f, path), CT_E_RANGE);
+            char want[96];
+            int row = bad[k][0] < 0 || bad[k][0] > 100000000000000LL ? 0 : 1;
+            snprintf(want, sizeof(want), "row %d: time %lld cannot be written as CSV", row, (long long)bad[k][row]);
+            ck_assert_msg(strstr(ct_last_error(), want) != NULL, "%s", ct_last_error());
+            ck_assert_int_ne(access(path, F_OK), 0); /* nothing written */
+            ct_feed_destroy(f);
+        }
+        const int64_t good[2] = {0, 100000000000000LL};
+        ct_feed *f, *g;
+        ck_assert_ok(ct_feed_from_arrays("T", 0, good, o, h, l, c, v, 2, 0, &f));
+        ck_assert_ok(ct_feed_save(f, path));
+        ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &g));
+        ck_assert_int_eq(ct_feed_len(g), 2);
+        ck_assert_int_eq(ct_feed_time(g)[0], 0);
+        ck_assert_int_eq(ct_feed_time(g)[1], 100000000000000LL);
+        for (int col = 0; col < 5; col++)
+            ck_assert(memcmp(ct_feed_column(f, col), ct_feed_column(g, col), 2 * sizeof(double)) == 0);
+        ct_feed_destroy(g);
+        ct_feed_destroy(f);
+        remove(path);
+    }
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
+/* A .csv.zst of zero bytes is a cut stream (`zstd -d`: unexpected end of file), not an empty
+ * table: it used to load as a feed of 0 rows. An empty .csv is still an empty feed, and a
+ * valid zstd frame of no text too. A directory named like a candle file is an I/O error (its
+ * ftell "size", LONG_MAX, used to size the first reservation: an 8 EiB allocation). */
+START_TEST(empty_zst_and_directories)
+{
+    char path[4096];
+    ct_feed *f = NULL;
+    snprintf(path, sizeof(path), "%s/empty.csv.zst", ct_test_tmpdir());
+    write_text(path, "", 0);
+    ck_assert_status(ct_feed_load(path, CT_GAPS_KEEP, &f), CT_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "empty.csv.zst': zstd stream is truncated (the file is empty)"));
+    ck_assert_ptr_null(f);
+    write_text(path, "", 1); /* one frame holding no text */
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &f));
+    ck_assert_int_eq(ct_feed_len(f), 0);
+    ct_feed_destroy(f);
+    write_text(path, "open_time,open,high,low,close,volume\n", 1);
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &f));
+    ck_assert_int_eq(ct_feed_len(f), 0);
+    ct_feed_destroy(f);
+    remove(path);
+    snprintf(path, sizeof(path), "%s/empty.csv", ct_test_tmpdir());
+    write_text(path, "", 0);
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &f));
+    ck_assert_int_eq(ct_feed_len(f), 0);
+    ct_feed_destroy(f);
+    remove(path);
+    const char *dirs[] = {"dir.csv", "dir.csv.zst", "BTCUSDT_1h.csv"};
+    for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
+        snprintf(path, sizeof(path), "%s/%s", ct_test_tmpdir(), dirs[k]);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        f = NULL;
+        ck_assert_status(ct_feed_load(path, CT_GAPS_KEEP, &f), CT_E_IO);
+        char want[128];
+        snprintf(want, sizeof(want), "%s': it is a directory", dirs[k]);
+        ck_assert_msg(strstr(ct_last_error(), want) != NULL, "%s", ct_last_error());
+        ck_assert_ptr_null(f);
+        rmdir(path);
+    }
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("feed_csv");
@@ -367,6 +455,8 @@ int main(void)
     tcase_add_test(tc, files_names_and_zst);
     tcase_add_test(tc, zst_streaming_equals_memory);
     tcase_add_test(tc, writer_round_trip);
+    tcase_add_test(tc, writer_refuses_times_it_cannot_read_back);
+    tcase_add_test(tc, empty_zst_and_directories);
     suite_add_tcase(s, tc);
     return ct_test_run(s);
 }

@@ -84,6 +84,40 @@ START_TEST(negative_times)
 }
 END_TEST
 
+/* Rows more than INT64_MAX ms apart with a 1 ms interval: the bucket indices of the first and
+ * last row differ by more than INT64_MAX. The row bound used to overflow (signed overflow; a
+ * negative reservation, then rows written through NULL columns). */
+START_TEST(span_beyond_int64)
+{
+    int64_t t[3] = {-5000000000000000000LL, 0, 5000000000000000000LL};
+    double o[3] = {10, 20, 30}, h[3] = {11, 21, 31}, l[3] = {9, 19, 29}, c[3] = {10.5, 20.5, 30.5}, v[3] = {1, 2, 3};
+    ct_feed *f, *r;
+    ck_assert_ok(ct_feed_from_arrays("X", 1, t, o, h, l, c, v, 3, 0, &f));
+    for (int64_t ms = 1; ms <= 2; ms++) {
+        ck_assert_ok(ct_feed_resample(f, ms, CT_RESAMPLE_PARTIAL, &r));
+        ck_assert_int_eq(ct_feed_len(r), 3); /* one bucket per row, each its own */
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(ct_feed_time(r)[i], t[i]);
+            ck_assert_double_eq(ct_feed_open(r)[i], o[i]);
+            ck_assert_double_eq(ct_feed_high(r)[i], h[i]);
+            ck_assert_double_eq(ct_feed_low(r)[i], l[i]);
+            ck_assert_double_eq(ct_feed_close(r)[i], c[i]);
+            ck_assert_double_eq(ct_feed_volume(r)[i], v[i]);
+            if (ms == 2)
+                ck_assert_int_eq(ct_feed_filled(r)[i], CT_ROW_PARTIAL); /* 1 of 2 bars */
+        }
+        if (ms == 1)
+            ck_assert_ptr_null(ct_feed_filled(r)); /* every bucket complete */
+        ct_feed_destroy(r);
+    }
+    ck_assert_ok(ct_feed_resample(f, 2, 0, &r)); /* no bucket of 2 ms is complete */
+    ck_assert_int_eq(ct_feed_len(r), 0);
+    ct_feed_destroy(r);
+    ct_feed_destroy(f);
+    ck_assert_int_eq(ct_alloc_live_count(), 0);
+}
+END_TEST
+
 static ct_feed *load(const char *name)
 {
     ct_feed *f;
@@ -180,6 +214,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hand_buckets);
     tcase_add_test(tc, negative_times);
+    tcase_add_test(tc, span_beyond_int64);
     tcase_add_test(tc, btc_files_agree);
     tcase_add_test(tc, btc_1h_to_1d);
     suite_add_tcase(s, tc);

@@ -560,6 +560,55 @@ START_TEST(test_fault_fatal)
 }
 END_TEST
 
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Header values a server may send. Retry-After as an HTTP-date (RFC 9110) is honoured: strtoll
+ * used to read it as 0 s, so a 429 was retried at once. A number of seconds too large for the
+ * ban's end time in milliseconds (strtoll's LLONG_MAX, times 1000: a signed overflow) is capped,
+ * and so is a used weight of 20 digits (LLONG_MAX plus the weight in flight overflowed): the
+ * fetch waits for the next weight window and completes. */
+START_TEST(test_odd_header_values)
+{
+    ct_fetcher *f = fault_fetcher();
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_TIMEOUT_MS, 30000));
+    char date[64], json[256];
+    time_t at = time(NULL) + 3;
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    snprintf(json, sizeof(json), "{\"faults\":[{\"kind\":\"429\",\"retry_after\":\"%s\",\"skip\":1}]}", date);
+    ct_feed *got = NULL;
+    double t0 = wall_s();
+    ck_assert_ok(fetch_with_fault(f, json, &got));
+    double took = wall_s() - t0;
+    assert_fault_free_result(got);
+    ct_feed_destroy(got);
+    ck_assert_msg(took >= 1.5, "Retry-After: %s; the fetch took %.3f s", date, took);
+    int64_t r = -1;
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_STAT_RETRIES, &r));
+    ck_assert_int_eq(r, 1);
+    ck_assert_status(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"418\",\"retry_after\":\"99999999999999999999\"}]}",
+                                      &got),
+                     CT_E_RATE_LIMIT);
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), "the ban ends in 999999999999 s, at ") != NULL, "%s", ct_fetcher_errmsg(f));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_WEIGHT_WINDOW_MS, 1000));
+    ck_assert_ok(fetch_with_fault(f, "{\"faults\":[{\"kind\":\"slow\",\"delay_ms\":0,\"weight\":\"99999999999999999999\"}]}",
+                                  &got));
+    assert_fault_free_result(got);
+    ct_feed_destroy(got);
+    int64_t waits = 0;
+    ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_STAT_WEIGHT_WAITS, &waits));
+    ck_assert_int_ge(waits, 1);
+    ct_fetcher_destroy(f);
+}
+END_TEST
+
 START_TEST(test_bad_symbol_interval)
 {
     mock_reset();
@@ -793,6 +842,185 @@ START_TEST(test_futures_and_funding)
 }
 END_TEST
 
+/* A range that reaches far into the future, up to INT64_MAX for "everything", asks for nothing
+ * after now. It used to be split over the whole int64 range: for klines from 0 a signed
+ * overflow and then a hundred million segments of empty pages; for funding 3e8 segments
+ * allocated at once (out of memory). */
+START_TEST(test_far_future_end)
+{
+    mock_reset();
+    ct_fetcher *f = new_fetcher();
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1d_2017-08-17_2022-10-10.csv.zst"), *got = NULL;
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1d", 0, INT64_MAX, &got));
+    ct_test_assert_same_rows(got, src, 0, ct_feed_len(src)); /* all 1881 days */
+    ck_assert_int_eq(ct_feed_len(got), 1881);
+    ct_feed_destroy(got);
+    /* 1000 days a page, about 4 x max_parallel segments over 1970 .. now: a few requests */
+    int requests = ct_mock_count(&g_mock, "/klines", NULL, 0);
+    ck_assert_int_le(requests, 20);
+    /* a range starting past now + 1 day is empty without a request */
+    mock_reset();
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1d", INT64_MAX - 2, INT64_MAX, &got));
+    ck_assert_int_eq(ct_feed_len(got), 0);
+    ck_assert_int_eq(ct_mock_count(&g_mock, "/klines", NULL, 0), 0);
+    ct_feed_destroy(got);
+    /* funding: the same events as "up to now" */
+    const int64_t a = 1577836800000LL; /* 2020-01-01 */
+    int64_t n_max = -1, n_now = -2;
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, INT64_MAX, NULL, NULL, 0, &n_max));
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", a, 0, NULL, NULL, 0, &n_now));
+    ck_assert_int_eq(n_max, n_now);
+    ck_assert_int_gt(n_now, 5000); /* 2020-01-01 .. 2025-08-18 every 8 h */
+    int64_t t[2];
+    double r[2];
+    ck_assert_ok(ct_fetcher_funding(f, "BTCUSDT", INT64_MAX - 2, INT64_MAX, t, r, 2, &n_max));
+    ck_assert_int_eq(n_max, 0);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ pages a server gets wrong */
+
+/* A kline page of the mock as Binance serves it (malloc'd). */
+static char *mock_page(int64_t start, int limit)
+{
+    char q[256];
+    snprintf(q, sizeof(q), "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=%lld&limit=%d", (long long)start, limit);
+    char *body = ct_mock_call(&g_mock, q, NULL);
+    ck_assert_ptr_nonnull(body);
+    return body;
+}
+
+/* A new User-Agent for the next fetch (see fetch_with_fault); the kline requests of that agent
+ * get the given bodies in turn, in place of the real pages (NULL: the real page). */
+static void queue_bodies(ct_fetcher *f, const char *const *bodies, int n)
+{
+    static int calls;
+    mock_reset();
+    snprintf(g_agent, sizeof(g_agent), "check_fetch/pages-%d", ++calls);
+    ck_assert_ok(ct_fetcher_set_str(f, CT_FETCH_USER_AGENT, g_agent));
+    cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "faults");
+    cJSON_AddStringToObject(doc, "agent", g_agent);
+    for (int i = 0, skip = 0; i < n; i++) {
+        if (!bodies[i]) { /* a fault's skip passes requests before it: the real page */
+            skip++;
+            continue;
+        }
+        cJSON *ft = cJSON_CreateObject();
+        cJSON_AddStringToObject(ft, "kind", "body");
+        cJSON_AddStringToObject(ft, "body", bodies[i]);
+        cJSON_AddNumberToObject(ft, "skip", skip);
+        cJSON_AddItemToArray(arr, ft);
+        skip = 0;
+    }
+    char *json = cJSON_PrintUnformatted(doc);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__fault", json), 0);
+    cJSON_free(json);
+    cJSON_Delete(doc);
+}
+
+/* Page 1 without the row at index `drop`, and that row (a JSON text each, malloc'd). */
+static void split_page(const char *page, int drop, char **rest, char **row)
+{
+    cJSON *a = cJSON_Parse(page);
+    ck_assert_ptr_nonnull(a);
+    cJSON *r = cJSON_DetachItemFromArray(a, drop);
+    ck_assert_ptr_nonnull(r);
+    *rest = cJSON_PrintUnformatted(a);
+    *row = cJSON_PrintUnformatted(r);
+    cJSON_Delete(a);
+    cJSON_Delete(r);
+}
+
+/* One segment pages 100 rows at a time (max_parallel 1, page_limit 100: segments of 300 bars). */
+#define PAGE_A FAULT_A
+#define PAGE_B (FAULT_A + 1050LL * 3600000)
+
+static void assert_pages_result(const ct_feed *got, int64_t a, int64_t b)
+{
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
+    int64_t lo = ct_feed_lower_bound(src, a), hi = ct_feed_lower_bound(src, b);
+    ck_assert_int_gt(hi - lo, 1000);
+    ct_test_assert_same_rows(got, src, lo, hi - lo);
+    ct_feed_destroy(src);
+}
+
+START_TEST(test_pages_server_gets_wrong)
+{
+    const int64_t iv = 3600000;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_PAGE_LIMIT, 100));
+    char *p1 = mock_page(PAGE_A, 100), *p2 = mock_page(PAGE_A + 100 * iv, 100);
+    ct_feed *got = (ct_feed *)(uintptr_t)1;
+
+    /* A full page served again for the second startTime. It used to end the segment as if the
+     * data stopped there: 200 of its 300 bars silently missing (and, with a cache, recorded as
+     * known, never asked for again). */
+    const char *repeat[] = {NULL, p1};
+    queue_bodies(f, repeat, 2);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", PAGE_A, PAGE_B, &got), CT_E_FORMAT);
+    ck_assert_ptr_null(got);
+    char want[160];
+    snprintf(want, sizeof(want), "a full page of 100 klines asked from startTime=%lld holds none that closes at or after it",
+             (long long)(PAGE_A + 100 * iv));
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), want) != NULL, "%s", ct_fetcher_errmsg(f));
+    ck_assert_int_eq(klines_requests(), 2);
+
+    /* A bar the first page lacked (a full page of the next 100 bars instead) arrives at the
+     * front of the second: out of order. It used to be dropped as a duplicate, a bar lost and
+     * its hour taken for an exchange gap. */
+    char *p101 = mock_page(PAGE_A, 101), *p1_less, *row50;
+    split_page(p101, 50, &p1_less, &row50);
+    free(p2);
+    p2 = mock_page(PAGE_A + 101 * iv, 100);
+    size_t cap = strlen(p2) + strlen(row50) + 8;
+    char *p2_more = malloc(cap);
+    snprintf(p2_more, cap, "[%s,%s", row50, p2 + 1);
+    const char *late[] = {p1_less, p2_more};
+    queue_bodies(f, late, 2);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", PAGE_A, PAGE_B, &got), CT_E_FORMAT);
+    snprintf(want, sizeof(want), "klines out of order: the kline at open time %lld arrives after", (long long)(PAGE_A + 50 * iv));
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), want) != NULL, "%s", ct_fetcher_errmsg(f));
+
+    /* What stays fine: a page that overlaps the previous one (its copies are dropped), and at
+     * the end of the data a request past it answered with the last bar again (a short page:
+     * the data ends). Each gives exactly the source rows. */
+    char *p_overlap = mock_page(PAGE_A + 50 * iv, 100);
+    const char *overlap[] = {NULL, p_overlap};
+    queue_bodies(f, overlap, 2);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", PAGE_A, PAGE_B, &got));
+    assert_pages_result(got, PAGE_A, PAGE_B);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(), 12); /* one page more than without the overlap */
+    ct_feed *src = ct_test_load_feed("binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst");
+    const int64_t end = ct_feed_time(src)[ct_feed_len(src) - 1] + iv; /* past the last bar */
+    char *tail = mock_page(end - 100 * iv, 100), *rest, *last;
+    split_page(tail, 99, &rest, &last);
+    char last_page[512];
+    snprintf(last_page, sizeof(last_page), "[%s]", last);
+    const char *again[] = {NULL, NULL, last_page}; /* pages end-200h, end-100h, then past the end */
+    queue_bodies(f, again, 3);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", end - 200 * iv, end + 900 * iv, &got));
+    int64_t lo = ct_feed_lower_bound(src, end - 200 * iv);
+    ct_test_assert_same_rows(got, src, lo, ct_feed_len(src) - lo);
+    ct_feed_destroy(got);
+    ct_feed_destroy(src);
+    cJSON_free(rest);
+    cJSON_free(last);
+    free(tail);
+    free(p_overlap);
+    free(p2_more);
+    cJSON_free(p1_less);
+    cJSON_free(row50);
+    free(p101);
+    free(p1);
+    free(p2);
+    ct_fetcher_destroy(f);
+}
+END_TEST
+
 /* Funding count-then-copy with end_ms <= 0 ("up to now") or a future end downloads once. */
 START_TEST(test_funding_count_then_copy_now)
 {
@@ -901,6 +1129,7 @@ int main(void)
     tcase_add_test(net, test_parallel_symbols);
     tcase_add_test(net, test_fault_retried);
     tcase_add_test(net, test_fault_fatal);
+    tcase_add_test(net, test_odd_header_values);
     tcase_add_test(net, test_bad_symbol_interval);
     tcase_add_test(net, test_open_bar);
     tcase_add_test(net, test_weight_budget);
@@ -908,6 +1137,8 @@ int main(void)
     tcase_add_test(net, test_progress_each_state_once);
     tcase_add_test(net, test_futures_and_funding);
     tcase_add_test(net, test_funding_count_then_copy_now);
+    tcase_add_test(net, test_far_future_end);
+    tcase_add_test(net, test_pages_server_gets_wrong);
     tcase_add_test(net, test_fetch_oom);
     suite_add_tcase(s, net);
     return ct_test_run(s);

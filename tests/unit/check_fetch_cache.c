@@ -220,6 +220,196 @@ START_TEST(test_cache_damaged)
 }
 END_TEST
 
+/* Copy a file (the test's own cache files). */
+static void copy_file(const char *from, const char *to)
+{
+    size_t len = 0;
+    char *data = ct_test_read_file(from, &len);
+    ck_assert_ptr_nonnull(data);
+    FILE *fp = fopen(to, "wb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+    fclose(fp);
+    free(data);
+}
+
+static void cache_file(ct_fetcher *f, const char *sym, const char *iv, const char *ext, char *path, size_t cap)
+{
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, sym, iv, path, cap, &len));
+    strcpy(path + len - 4, ext);
+}
+
+#define E1 "binance_ETHUSDT_1h_2017-08-17_2022-10-11.csv.zst"
+#define D1 "binance_BTCUSDT_1d_2017-08-17_2022-10-10.csv.zst"
+
+/* A cache file (or sidecar) of another symbol or interval, copied or renamed into a slot, is not
+ * that slot's data. The fetch used to serve BTCUSDT's prices as ETHUSDT's, a one-row 1h file as
+ * the 1d bar of its day, and to trust another symbol's sidecar, never asking for the bars it
+ * claimed were known. */
+START_TEST(test_cache_of_another_symbol)
+{
+    ct_feed *eth = ct_test_load_feed(E1), *day = ct_test_load_feed(D1), *got = NULL;
+    ct_fetcher *f = new_fetcher();
+    char from[4096], to[4096];
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    ct_feed_destroy(got);
+    /* BTCUSDT's .ctz and sidecar under ETHUSDT's names */
+    cache_file(f, "BTCUSDT", "1h", ".ctz", from, sizeof(from));
+    cache_file(f, "ETHUSDT", "1h", ".ctz", to, sizeof(to));
+    copy_file(from, to);
+    cache_file(f, "BTCUSDT", "1h", ".json", from, sizeof(from));
+    cache_file(f, "ETHUSDT", "1h", ".json", to, sizeof(to));
+    copy_file(from, to);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, &got));
+    assert_range(got, eth, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 2); /* downloaded again, 1416 bars */
+    /* ...and the cache holds ETHUSDT now */
+    cache_file(f, "ETHUSDT", "1h", ".ctz", to, sizeof(to));
+    ck_assert_ok(ct_feed_load(to, CT_GAPS_KEEP, &got));
+    ck_assert_str_eq(ct_feed_symbol(got), "ETHUSDT");
+    assert_range(got, eth, A21, B21);
+    ct_feed_destroy(got);
+
+    /* a right .ctz with another symbol's sidecar: ETHUSDT has one day cached, the sidecar
+     * copied from BTCUSDT claims the two months */
+    rm_rf(g_cache);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, A21 + 24 * IV_H, &got));
+    ct_feed_destroy(got);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
+    ct_feed_destroy(got);
+    cache_file(f, "BTCUSDT", "1h", ".json", from, sizeof(from));
+    cache_file(f, "ETHUSDT", "1h", ".json", to, sizeof(to));
+    copy_file(from, to);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, &got));
+    assert_range(got, eth, A21, B21);
+    ct_feed_destroy(got);
+    ck_assert_int_gt(klines_requests(NULL, 0), 0);
+
+    /* a one-row 1h file in the 1d slot */
+    rm_rf(g_cache);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + IV_H, &got));
+    ck_assert_int_eq(ct_feed_len(got), 1);
+    ct_feed_destroy(got);
+    cache_file(f, "BTCUSDT", "1h", ".ctz", from, sizeof(from));
+    cache_file(f, "BTCUSDT", "1d", ".ctz", to, sizeof(to));
+    copy_file(from, to);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    const int64_t d10 = A21 + 10 * 86400000LL;
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1d", A21, d10, &got));
+    assert_range(got, day, A21, d10);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 1);
+
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(eth);
+    ct_feed_destroy(day);
+}
+END_TEST
+
+/* A damaged cache file can hold any valid time: a bar within an interval of INT64_MAX made the
+ * coverage end t + interval overflow (signed overflow). */
+START_TEST(test_cache_bar_near_int64_max)
+{
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL, *odd = NULL;
+    ct_fetcher *f = new_fetcher();
+    char path[4096];
+    size_t len;
+    ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", path, sizeof(path), &len));
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/spot", g_cache);
+    ck_assert_int_eq(mkdir(g_cache, 0755), 0);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    int64_t t[1] = {INT64_MAX - 1000};
+    double p[1] = {1.5};
+    ck_assert_ok(ct_feed_from_arrays("BTCUSDT", IV_H, t, p, p, p, p, p, 1, 0, &odd));
+    ck_assert_ok(ct_feed_save(odd, path));
+    ct_feed_destroy(odd);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + 48 * IV_H, &got));
+    assert_range(got, src, A21, A21 + 48 * IV_H);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 1);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
+/* The fetcher's kline requests get `body` as the answer of request number skip + 1. */
+static void fault_body(int skip, const char *body)
+{
+    cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "faults"), *ft = cJSON_CreateObject();
+    cJSON_AddStringToObject(ft, "kind", "body");
+    cJSON_AddStringToObject(ft, "body", body);
+    cJSON_AddNumberToObject(ft, "skip", skip);
+    cJSON_AddItemToArray(arr, ft);
+    char *json = cJSON_PrintUnformatted(doc);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__fault", json), 0);
+    cJSON_free(json);
+    cJSON_Delete(doc);
+}
+
+/*
+ * A page the fetcher refuses adds nothing to the cache. A failed fetch saves what it received
+ * so that the next one resumes; that checkpoint used to include the refused page's rows, so a
+ * row refused as malformed (here one that closes before it opens, at +900 h with prices of 1.0)
+ * was cached as a known bar and served from then on. And a full page served again must not
+ * record the rest of its segment as known (it used to: the bars never came).
+ */
+START_TEST(test_refused_page_not_cached)
+{
+    ct_feed *src = ct_test_load_feed(H1), *got = NULL;
+    ct_fetcher *f = new_fetcher();
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_MAX_PARALLEL, 1));
+    ck_assert_ok(ct_fetcher_set_i64(f, CT_FETCH_PAGE_LIMIT, 100)); /* segments of 3 pages */
+    const int64_t b = A21 + 1050 * IV_H, bogus = A21 + 900 * IV_H;
+    char q[256];
+    snprintf(q, sizeof(q), "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=%lld&limit=100", (long long)(A21 + 100 * IV_H));
+    char *p2 = ct_mock_call(&g_mock, q, NULL);
+    ck_assert_ptr_nonnull(p2);
+    size_t cap = strlen(p2) + 256;
+    char *bad = malloc(cap);
+    snprintf(bad, cap, "%.*s,[%lld,\"1.0\",\"1.0\",\"1.0\",\"1.0\",\"1.0\",%lld,\"0\",1,\"0\",\"0\",\"0\"]]",
+             (int)strlen(p2) - 1, p2, (long long)bogus, (long long)(bogus - 1));
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    fault_body(1, bad);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got), CT_E_FORMAT);
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), "closes before it opens") != NULL, "%s", ct_fetcher_errmsg(f));
+    char path[4096];
+    cache_file(f, "BTCUSDT", "1h", ".ctz", path, sizeof(path));
+    ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
+    assert_range(got, src, A21, A21 + 100 * IV_H); /* the first page, checkpointed */
+    ct_feed_destroy(got);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got));
+    assert_range(got, src, A21, b);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 10); /* all but the checkpointed page */
+
+    /* a repeated full page: an error, and the next fetch asks for the rest */
+    rm_rf(g_cache);
+    snprintf(q, sizeof(q), "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=%lld&limit=100", (long long)A21);
+    char *p1 = ct_mock_call(&g_mock, q, NULL);
+    ck_assert_ptr_nonnull(p1);
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    fault_body(1, p1);
+    ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got), CT_E_FORMAT);
+    ck_assert_msg(strstr(ct_fetcher_errmsg(f), "(a repeated page?)") != NULL, "%s", ct_fetcher_errmsg(f));
+    ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
+    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got));
+    assert_range(got, src, A21, b);
+    ct_feed_destroy(got);
+    ck_assert_int_eq(klines_requests(NULL, 0), 10);
+    free(p1);
+    free(p2);
+    free(bad);
+    ct_fetcher_destroy(f);
+    ct_feed_destroy(src);
+}
+END_TEST
+
 static int exists(const char *fmt, const char *a, const char *b)
 {
     char path[4096];
@@ -530,6 +720,9 @@ int main(void)
     tcase_add_test(tc, test_cache_extend_both_ends);
     tcase_add_test(tc, test_cache_exchange_gaps);
     tcase_add_test(tc, test_cache_damaged);
+    tcase_add_test(tc, test_cache_of_another_symbol);
+    tcase_add_test(tc, test_refused_page_not_cached);
+    tcase_add_test(tc, test_cache_bar_near_int64_max);
     tcase_add_test(tc, test_failed_fetch_leaves_nothing);
     tcase_add_test(tc, test_lock_file_replaced);
     tcase_add_test(tc, test_resume_after_kill);
