@@ -73,6 +73,16 @@ static void assert_range(const ct_feed *got, const ct_feed *src, int64_t a, int6
     ct_test_assert_same_rows(got, src, lo, hi - lo);
 }
 
+/* Fetch [a, b) of sym/iv through f and check it equals the same rows of want. */
+static void fetch_equals(ct_fetcher *f, int32_t market, const char *sym, const char *iv, int64_t a, int64_t b,
+                         const ct_feed *want)
+{
+    ct_feed *got = NULL;
+    ck_assert_ok(ct_fetcher_klines(f, market, sym, iv, a, b, &got));
+    assert_range(got, want, a, b);
+    ct_feed_destroy(got);
+}
+
 #define H1 "binance_BTCUSDT_1h_2017-08-17_2024-04-21.csv.zst"
 #define M1 "binance_BTCUSDT_1m_2025-05-20_2025-08-18.csv.zst"
 #define IV_H 3600000LL
@@ -84,9 +94,7 @@ START_TEST(test_cache_reuse)
 {
     ct_feed *src = ct_test_load_feed(H1), *got = NULL;
     ct_fetcher *f = new_fetcher();
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
-    assert_range(got, src, A21, B21);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 2); /* 1416 bars: 2 pages */
     /* the cache file is a valid .ctz with exactly those rows */
     char path[4096];
@@ -99,21 +107,15 @@ START_TEST(test_cache_reuse)
     ct_fetcher_destroy(f);
     f = new_fetcher();
     ck_assert_ok(ct_mock_post(&g_mock, "/__reset", "{}") == 0 ? CT_OK : CT_E_NET);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
-    assert_range(got, src, A21, B21);
-    ct_feed_destroy(got);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21 + 50 * IV_H, A21 + 70 * IV_H, &got));
-    assert_range(got, src, A21 + 50 * IV_H, A21 + 70 * IV_H);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, src);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21 + 50 * IV_H, A21 + 70 * IV_H, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 0);
     ck_assert_int_eq(ct_mock_count(&g_mock, "", NULL, 0), 0); /* no request at all */
     int64_t cached = 0;
     ck_assert_ok(ct_fetcher_get_i64(f, CT_FETCH_STAT_CACHE_ROWS, &cached));
     ck_assert_int_eq(cached, 20);
     /* futures have their own cache */
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_FUTURES, "BTCUSDT", "1h", A21, B21, &got));
-    assert_range(got, src, A21, B21);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_FUTURES, "BTCUSDT", "1h", A21, B21, src);
     ck_assert_int_eq(ct_mock_count(&g_mock, "/fapi/v1/klines", NULL, 0), 1); /* 1416 <= 1500 */
     ct_fetcher_destroy(f);
     ct_feed_destroy(src);
@@ -130,9 +132,7 @@ START_TEST(test_cache_extend_both_ends)
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
     /* 300 h before and 200 h after: exactly one request each side, none inside */
     const int64_t a = A21 - 300 * IV_H, b = B21 + 200 * IV_H;
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
-    assert_range(got, src, a, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, src);
     char q[4096] = "", w1[96], w2[96];
     ck_assert_int_eq(klines_requests(q, sizeof(q)), 2);
     snprintf(w1, sizeof(w1), "startTime=%lld&endTime=%lld&", (long long)a, (long long)(A21 - 1));
@@ -140,9 +140,7 @@ START_TEST(test_cache_extend_both_ends)
     ck_assert_msg(strstr(q, w1) && strstr(q, w2), "requests:\n%s", q);
     /* the whole span is now cached */
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
-    assert_range(got, src, a, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 0);
     ct_fetcher_destroy(f);
     ct_feed_destroy(src);
@@ -172,9 +170,7 @@ START_TEST(test_cache_exchange_gaps)
     ct_feed_destroy(got);
     /* the gap was asked for once: it is an exchange gap and is not asked for again */
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
-    assert_range(got, src, a, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 0);
     /* without the sidecar the gap is unconfirmed: only the gap is asked for */
     char path[4096];
@@ -182,9 +178,7 @@ START_TEST(test_cache_exchange_gaps)
     ck_assert_ok(ct_fetcher_cache_path(f, CT_MARKET_SPOT, "BTCUSDT", "1h", path, sizeof(path), &len));
     strcpy(path + len - 4, ".json");
     ck_assert_int_eq(unlink(path), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, &got));
-    assert_range(got, src, a, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", a, b, src);
     char q[2048] = "", w[96];
     ck_assert_int_eq(klines_requests(q, sizeof(q)), 1);
     snprintf(w, sizeof(w), "startTime=%lld&endTime=%lld&", (long long)(after + IV_H), (long long)(before - 1));
@@ -208,9 +202,7 @@ START_TEST(test_cache_damaged)
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, &got));
-    assert_range(got, src, A21, B21);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, B21, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 2);
     ck_assert_ok(ct_feed_load(path, CT_GAPS_KEEP, &got));
     assert_range(got, src, A21, B21);
@@ -262,9 +254,7 @@ START_TEST(test_cache_of_another_symbol)
     cache_file(f, "ETHUSDT", "1h", ".json", to, sizeof(to));
     copy_file(from, to);
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, &got));
-    assert_range(got, eth, A21, B21);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, eth);
     ck_assert_int_eq(klines_requests(NULL, 0), 2); /* downloaded again, 1416 bars */
     /* ...and the cache holds ETHUSDT now */
     cache_file(f, "ETHUSDT", "1h", ".ctz", to, sizeof(to));
@@ -284,9 +274,7 @@ START_TEST(test_cache_of_another_symbol)
     cache_file(f, "ETHUSDT", "1h", ".json", to, sizeof(to));
     copy_file(from, to);
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, &got));
-    assert_range(got, eth, A21, B21);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "ETHUSDT", "1h", A21, B21, eth);
     ck_assert_int_gt(klines_requests(NULL, 0), 0);
 
     /* a one-row 1h file in the 1d slot */
@@ -299,9 +287,7 @@ START_TEST(test_cache_of_another_symbol)
     copy_file(from, to);
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
     const int64_t d10 = A21 + 10 * 86400000LL;
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1d", A21, d10, &got));
-    assert_range(got, day, A21, d10);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1d", A21, d10, day);
     ck_assert_int_eq(klines_requests(NULL, 0), 1);
 
     ct_fetcher_destroy(f);
@@ -314,7 +300,7 @@ END_TEST
  * coverage end t + interval overflow (signed overflow). */
 START_TEST(test_cache_bar_near_int64_max)
 {
-    ct_feed *src = ct_test_load_feed(H1), *got = NULL, *odd = NULL;
+    ct_feed *src = ct_test_load_feed(H1), *odd = NULL;
     ct_fetcher *f = new_fetcher();
     char path[4096];
     size_t len;
@@ -328,9 +314,7 @@ START_TEST(test_cache_bar_near_int64_max)
     ck_assert_ok(ct_feed_from_arrays("BTCUSDT", IV_H, t, p, p, p, p, p, 1, 0, &odd));
     ck_assert_ok(ct_feed_save(odd, path));
     ct_feed_destroy(odd);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + 48 * IV_H, &got));
-    assert_range(got, src, A21, A21 + 48 * IV_H);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, A21 + 48 * IV_H, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 1);
     ct_fetcher_destroy(f);
     ct_feed_destroy(src);
@@ -383,9 +367,7 @@ START_TEST(test_refused_page_not_cached)
     assert_range(got, src, A21, A21 + 100 * IV_H); /* the first page, checkpointed */
     ct_feed_destroy(got);
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got));
-    assert_range(got, src, A21, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 10); /* all but the checkpointed page */
 
     /* a repeated full page: an error, and the next fetch asks for the rest */
@@ -398,9 +380,7 @@ START_TEST(test_refused_page_not_cached)
     ck_assert_status(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got), CT_E_FORMAT);
     ck_assert_msg(strstr(ct_fetcher_errmsg(f), "(a repeated page?)") != NULL, "%s", ct_fetcher_errmsg(f));
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, &got));
-    assert_range(got, src, A21, b);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1h", A21, b, src);
     ck_assert_int_eq(klines_requests(NULL, 0), 10);
     free(p1);
     free(p2);
@@ -580,9 +560,7 @@ START_TEST(test_resume_after_kill)
     ct_feed_destroy(got);
     /* the next fetch completes and downloads only what is missing */
     ck_assert_int_eq(ct_mock_post(&g_mock, "/__reset", "{}"), 0);
-    ck_assert_ok(ct_fetcher_klines(f, CT_MARKET_SPOT, "BTCUSDT", "1m", 1747699200000LL, 1755561600000LL, &got));
-    assert_range(got, src, 1747699200000LL, 1755561600000LL);
-    ct_feed_destroy(got);
+    fetch_equals(f, CT_MARKET_SPOT, "BTCUSDT", "1m", 1747699200000LL, 1755561600000LL, src);
     int again = klines_requests(NULL, 0);
     /* only the cache's own files remain (no temporary file of the killed process) */
     char dir[2048];
