@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal/ct_internal.h"
 
@@ -216,4 +217,16 @@ double ct__mono_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int ct__online_cpus(void)
+{
+    static atomic_int cached;
+    int c = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (c == 0) {
+        long v = sysconf(_SC_NPROCESSORS_ONLN);
+        c = v < 1 ? 1 : v > 1024 ? 1024 : (int)v;
+        atomic_store_explicit(&cached, c, memory_order_relaxed);
+    }
+    return c;
 }

@@ -894,8 +894,8 @@ static int decoder_threads(uint32_t nblocks, int64_t rows)
 {
     if (rows < CTZ_PARALLEL_ROWS || nblocks < 2)
         return 1;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int t = cpus > CTZ_MAX_THREADS ? CTZ_MAX_THREADS : cpus < 1 ? 1 : (int)cpus;
+    int cpus = ct__online_cpus();
+    int t = cpus > CTZ_MAX_THREADS ? CTZ_MAX_THREADS : cpus;
     return (uint32_t)t > nblocks ? (int)nblocks : t;
 }
 

@@ -74,6 +74,9 @@ static inline int64_t ct__sat_i64(double d)
 int64_t ct__now_ms(void);
 double ct__mono_s(void);
 
+/* The cores online (>= 1), read once: sysconf reads a file under /sys, tens of microseconds. */
+int ct__online_cpus(void);
+
 /* The implicit set-up of libcurl, called before network use (ct_fetcher_create): initialises
  * it unless it is already, also again after a ct_global_cleanup. CT_E_INTERNAL on failure. */
 ct_status ct__global_init_once(void);

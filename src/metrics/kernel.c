@@ -18,7 +18,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "metrics/metrics_internal.h"
 #include "metrics/pass.h"
@@ -531,19 +530,6 @@ static void *seg_helper(void *arg)
     return NULL;
 }
 
-/* The cores online, read once (sysconf reads a file under /sys: tens of microseconds). */
-static int online_cpus(void)
-{
-    static atomic_int cached;
-    int c = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (c == 0) {
-        long v = sysconf(_SC_NPROCESSORS_ONLN);
-        c = v < 1 ? 1 : v > 1024 ? 1024 : (int)v;
-        atomic_store_explicit(&cached, c, memory_order_relaxed);
-    }
-    return c;
-}
-
 /* Threads for a curve of m returns in nseg segments. */
 static int seg_threads(int64_t m, int64_t nseg)
 {
@@ -553,7 +539,7 @@ static int seg_threads(int64_t m, int64_t nseg)
     if (t <= 0) {
         if (m < CT__PAR_MIN)
             return 1;
-        t = online_cpus();
+        t = ct__online_cpus();
     }
     t = t > nseg ? nseg : t;
     return (int)(t > CT__MAX_HELPERS + 1 ? CT__MAX_HELPERS + 1 : t);

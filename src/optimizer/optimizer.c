@@ -520,12 +520,6 @@ struct search_job {
     char fail_msg[CT__ERRMSG_SIZE];
 };
 
-static int64_t online_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int64_t)n : 1;
-}
-
 static ct_status worker_init(worker *w, ct_optimizer *o, int64_t nbars, ct__err *err)
 {
     ct_status st;
@@ -673,7 +667,7 @@ ct_status ct__optimizer_search(ct_optimizer *o, const ct_feed *feed, ct__table *
     size_t cnt = (size_t)(j.count > 0 ? j.count : 1);
     size_t np = (size_t)(o->n_params > 0 ? o->n_params : 1);
     ct_status st = CT_OK;
-    int64_t nw = o->threads > 0 ? o->threads : online_cores();
+    int64_t nw = o->threads > 0 ? o->threads : ct__online_cpus();
     int affine = (ct_strategy_class_flags(o->cls) & CT_STRATEGY_THREAD_AFFINE) != 0;
     if (affine)
         nw = 1;
